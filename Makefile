@@ -1,0 +1,30 @@
+# One-command set-up: `make run` serves on http://127.0.0.1:8000, `make test` runs the whole suite.
+VENV ?= .venv
+PYTHON ?= python3
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+
+.PHONY: install index run test clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	# the CPU build of torch, first and pinned: left to pip, torch resolves to a CUDA build of several GB
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+index: $(STAMP)
+	$(VENV)/bin/inspectqa index build
+
+run: index
+	$(VENV)/bin/inspectqa serve --host 127.0.0.1 --port 8000
+
+test: $(STAMP)
+	$(PY) -m pytest
+
+clean:
+	rm -rf var .pytest_cache

@@ -1,0 +1,1 @@
+"""Evaluation harness: gold-quote matching, metrics and reports."""

@@ -1,0 +1,1 @@
+"""Cleaning, chunking, embedding and the on-disk FAISS + BM25 index."""

@@ -1,0 +1,200 @@
+"""Extractive answers: the few retrieved sentences that best answer a question, each cited.
+
+Nothing here writes text of its own except the fixed abstention sentence: every other word
+of an answer is a sentence from a source document, followed by the marker of its citation.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from threading import Lock
+
+import numpy as np
+
+from index.chunk import Passage, Sentence
+from index.embed import Encoder
+from index.lexical import tokenize
+from index.search import RankedPassage, SearchFilters, search_passages
+from index.settings import Settings
+from index.store import InspectionIndex
+
+NO_ANSWER = "The inspection material does not answer this."
+
+# Lines such as "Overview" or "Dear Beate" are sentences to the splitter but answer nothing:
+# an answer sentence is a statement of some length ending as sentences end.
+_MIN_ANSWER_CHARS = 25
+_STATEMENT_END = re.compile(r"[.!?][\"”’')\]]*$")
+# Weight of word overlap beside cosine similarity: MiniLM alone misses exact names and figures.
+_LEXICAL_WEIGHT = 0.25
+# Further sentences join the answer only when nearly as relevant as the best one.
+_ANSWER_MARGIN = 0.08
+# Two sentences this similar say the same thing (news items quoting the letter).
+_DUPLICATE_COSINE = 0.92
+
+
+@dataclass(frozen=True)
+class Citation:
+    n: int
+    passage: Passage
+    title: str
+    kind: str
+    published: str | None
+    score: float
+    highlights: tuple[tuple[int, int], ...] = ()  # answer sentences inside this passage, as document offsets
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    answer: str
+    answerable: bool
+    citations: tuple[Citation, ...]
+    relevance: float  # score of the best sentence, the quantity abstention is decided on
+    took_ms: float = 0.0
+
+
+@dataclass(frozen=True)
+class _ScoredSentence:
+    sentence: Sentence
+    score: float
+
+
+def _score_sentences(index: InspectionIndex, question: str, query_vector: np.ndarray, passage_ids: list[int]):
+    ids = sorted({sid for pid in passage_ids for sid in index.passage_sentences[pid]})
+    if not ids:
+        return []
+    cosine = index.sentence_vectors[ids] @ query_vector
+    q_terms = set(tokenize(question))
+    scored = []
+    for sid, cos in zip(ids, cosine):
+        sentence = index.sentences[sid]
+        if not _is_statement(sentence.text):
+            continue
+        overlap = len(q_terms & set(tokenize(sentence.text))) / len(q_terms) if q_terms else 0.0
+        scored.append(_ScoredSentence(sentence, float(cos) + _LEXICAL_WEIGHT * overlap))
+    return sorted(scored, key=lambda s: (-s.score, s.sentence.sentence_id))
+
+
+def _is_statement(text: str) -> bool:
+    return len(text) >= _MIN_ANSWER_CHARS and bool(_STATEMENT_END.search(text))
+
+
+def _normalise(text: str) -> str:
+    return re.sub(r"\W+", " ", text.lower()).strip()
+
+
+def _pick_answer_sentences(index: InspectionIndex, scored: list[_ScoredSentence], limit: int, threshold: float):
+    candidates = scored
+    if not candidates or candidates[0].score < threshold:
+        return []
+    best = candidates[0].score
+    chosen: list[_ScoredSentence] = []
+    for cand in candidates:
+        if len(chosen) == limit or cand.score < max(threshold, best - _ANSWER_MARGIN):
+            break
+        vec = index.sentence_vectors[cand.sentence.sentence_id]
+        if any(
+            _normalise(c.sentence.text) == _normalise(cand.sentence.text)
+            or float(index.sentence_vectors[c.sentence.sentence_id] @ vec) > _DUPLICATE_COSINE
+            for c in chosen
+        ):
+            continue
+        chosen.append(cand)
+    return chosen
+
+
+def _rerank(ranked: list[RankedPassage], scored: list[_ScoredSentence], index: InspectionIndex) -> list[RankedPassage]:
+    """Order passages by their best sentence, fused retrieval score breaking ties."""
+    best: dict[int, float] = {}
+    for s in scored:
+        for r in ranked:
+            if r.passage.passage_id not in best and s.sentence.sentence_id in index.passage_sentences[r.passage.passage_id]:
+                best[r.passage.passage_id] = s.score
+    return sorted(ranked, key=lambda r: (-best.get(r.passage.passage_id, -1.0), -r.score))
+
+
+class QuestionAnswerer:
+    """Answers questions over one loaded index. Thread-safe; query vectors are cached (bounded LRU)."""
+
+    def __init__(self, index: InspectionIndex, encoder: Encoder, settings: Settings, cache_size: int = 1024):
+        self.index = index
+        self.encoder = encoder
+        self.settings = settings
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache_size = cache_size
+        self._lock = Lock()
+        self.cache_hits = 0
+        self.cache_misses = 0
+
+    def query_vector(self, question: str) -> np.ndarray:
+        with self._lock:
+            if (vec := self._cache.get(question)) is not None:
+                self._cache.move_to_end(question)
+                self.cache_hits += 1
+                return vec
+        vec = self.encoder.encode([question])[0]
+        with self._lock:
+            self.cache_misses += 1
+            self._cache[question] = vec
+            if len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        return vec
+
+    def search(self, question: str, top_k: int, filters: SearchFilters = SearchFilters()) -> list[RankedPassage]:
+        s = self.settings
+        return search_passages(self.index, question, self.query_vector(question), top_k, filters, s.candidates, s.rrf_k)
+
+    def answer(self, question: str, top_k: int | None = None, filters: SearchFilters = SearchFilters()) -> Answer:
+        started = time.perf_counter()
+        top_k = top_k or self.settings.top_k
+        query_vector = self.query_vector(question)
+        s = self.settings
+        pool = search_passages(self.index, question, query_vector, max(top_k, s.candidates), filters, s.candidates, s.rrf_k)
+        scored = _score_sentences(self.index, question, query_vector, [r.passage.passage_id for r in pool])
+        ranked = _rerank(pool, scored, self.index)[:top_k]
+        in_top = {sid for r in ranked for sid in self.index.passage_sentences[r.passage.passage_id]}
+        chosen = _pick_answer_sentences(self.index, [x for x in scored if x.sentence.sentence_id in in_top], s.answer_sentences, s.abstain_threshold)
+        relevance = scored[0].score if scored else 0.0
+        return _compose(self.index, question, ranked, chosen, relevance, started)
+
+
+def _compose(index, question, ranked, chosen, relevance, started) -> Answer:
+    def marker(sentence: Sentence) -> int:
+        return next(n for n, r in enumerate(ranked, 1) if sentence.sentence_id in index.passage_sentences[r.passage.passage_id])
+
+    highlights: dict[int, list[tuple[int, int]]] = {}
+    parts = []
+    for c in chosen:
+        n = marker(c.sentence)
+        highlights.setdefault(n, []).append((c.sentence.start, c.sentence.end))
+        parts.append(f"{c.sentence.text} [{n}]")
+    citations = []
+    for n, r in enumerate(ranked, 1):
+        doc = index.documents[r.passage.doc_id]
+        citations.append(
+            Citation(
+                n=n,
+                passage=r.passage,
+                title=doc.title,
+                kind=doc.kind,
+                published=doc.published.isoformat() if doc.published else None,
+                score=round(r.dense_score, 4),
+                highlights=tuple(sorted(highlights.get(n, ()))),
+            )
+        )
+    return Answer(
+        question=question,
+        answer=" ".join(parts) if chosen else NO_ANSWER,
+        answerable=bool(chosen),
+        citations=tuple(citations),
+        relevance=round(relevance, 4),
+        took_ms=round((time.perf_counter() - started) * 1000, 2),
+    )
+
+
+def answer_question(answerer: QuestionAnswerer, question: str, top_k: int | None = None, filters: SearchFilters = SearchFilters()) -> Answer:
+    """The extractive answer to `question` with its citations, or an abstention with the closest passages."""
+    return answerer.answer(question, top_k, filters)

@@ -1,0 +1,120 @@
+"""Read corpus/documents.yaml and the source files it names into clean `Document`s."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from index.clean import CleaningRules, clean_text
+from index.errors import CorpusError
+
+METADATA_FILE = "documents.yaml"
+KINDS = ("inspection-letter", "inspection-report", "news", "commentary")
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,99}$")
+
+
+@dataclass(frozen=True)
+class Document:
+    doc_id: str
+    title: str
+    publisher: str | None
+    published: dt.date | None
+    kind: str
+    source_file: str
+    text: str  # the clean text; every citation offset points into this
+
+    @property
+    def content_hash(self) -> str:
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+
+    def metadata(self) -> dict:
+        return {
+            "doc_id": self.doc_id,
+            "title": self.title,
+            "publisher": self.publisher,
+            "published": self.published.isoformat() if self.published else None,
+            "kind": self.kind,
+            "source_file": self.source_file,
+        }
+
+
+def _parse_date(value, where: str) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise CorpusError(f"{where}: published must be an ISO date (YYYY-MM-DD) or null, not {value!r}") from None
+
+
+def _document(entry: dict, corpus_dir: Path, position: int) -> Document:
+    where = f"{corpus_dir / METADATA_FILE}, entry {position + 1}"
+    if not isinstance(entry, dict):
+        raise CorpusError(f"{where}: each document must be a mapping with doc_id, file, title, kind")
+    missing = [key for key in ("doc_id", "file", "title", "kind") if not entry.get(key)]
+    if missing:
+        raise CorpusError(f"{where}: missing {', '.join(missing)}")
+    doc_id = str(entry["doc_id"])
+    where = f"{corpus_dir / METADATA_FILE}, document {doc_id!r}"
+    if not _SLUG.match(doc_id):
+        raise CorpusError(f"{where}: doc_id must be a lower-case slug of letters, digits and hyphens")
+    if entry["kind"] not in KINDS:
+        raise CorpusError(f"{where}: kind {entry['kind']!r} is not one of {', '.join(KINDS)}")
+    source = corpus_dir / str(entry["file"])
+    if not source.is_file():
+        raise CorpusError(f"{where}: source file {source} does not exist")
+    try:
+        raw = source.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise CorpusError(f"{where}: {source.name} is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    try:
+        rules = CleaningRules.from_mapping(entry.get("cleaning"))
+    except (ValueError, TypeError, re.error) as exc:
+        raise CorpusError(f"{where}: bad cleaning rules: {exc}") from None
+    text = clean_text(raw, rules)
+    if not text.strip():
+        raise CorpusError(f"{where}: no text is left after cleaning {source.name}; check its cleaning rules")
+    return Document(
+        doc_id=doc_id,
+        title=str(entry["title"]),
+        publisher=entry.get("publisher"),
+        published=_parse_date(entry.get("published"), where),
+        kind=entry["kind"],
+        source_file=source.name,
+        text=text,
+    )
+
+
+def load_corpus(corpus_dir: Path) -> list[Document]:
+    """All documents listed in `corpus_dir/documents.yaml`, cleaned, in listed order."""
+    meta_path = Path(corpus_dir) / METADATA_FILE
+    if not meta_path.is_file():
+        raise CorpusError(f"no {METADATA_FILE} in {corpus_dir}; set INSPECTQA_CORPUS_DIR to the corpus folder")
+    try:
+        data = yaml.safe_load(meta_path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise CorpusError(f"{meta_path} is not valid YAML: {exc}") from None
+    entries = data.get("documents") if isinstance(data, dict) else None
+    if not isinstance(entries, list) or not entries:
+        raise CorpusError(f"{meta_path} must hold a non-empty list under 'documents:'")
+    documents = [_document(entry, Path(corpus_dir), i) for i, entry in enumerate(entries)]
+    seen: set[str] = set()
+    for doc in documents:
+        if doc.doc_id in seen:
+            raise CorpusError(f"{meta_path}: doc_id {doc.doc_id!r} appears twice")
+        seen.add(doc.doc_id)
+    return documents
+
+
+def corpus_hash(documents: list[Document]) -> str:
+    """One hash over every document's metadata and clean text: it changes when anything indexed changes."""
+    digest = hashlib.sha256()
+    for doc in documents:
+        digest.update(repr(sorted(doc.metadata().items())).encode())
+        digest.update(doc.content_hash.encode())
+    return digest.hexdigest()

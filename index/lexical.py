@@ -1,0 +1,50 @@
+"""BM25 over passages with bm25s: one tokeniser for documents and questions, arrays on disk."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import bm25s
+import numpy as np
+import Stemmer
+from bm25s.stopwords import STOPWORDS_EN
+
+_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+_STOPWORDS = frozenset(STOPWORDS_EN) | {"s", "t", "did", "does", "do", "what", "how", "who", "when", "which", "why"}
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> Stemmer.Stemmer:
+    return Stemmer.Stemmer("english")
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-cased, stop-word-free, stemmed word tokens (curly apostrophes folded first)."""
+    words = _WORD.findall(text.lower().replace("’", "'").replace("‘", "'"))
+    words = [w.split("'")[0] for w in words]
+    return _stemmer().stemWords([w for w in words if w and w not in _STOPWORDS])
+
+
+def build_bm25(texts: list[str]) -> bm25s.BM25:
+    retriever = bm25s.BM25()
+    # an empty token list would be dropped by bm25s and shift every row after it
+    retriever.index([tokenize(t) or ["\x00"] for t in texts], show_progress=False)
+    return retriever
+
+
+def save_bm25(retriever: bm25s.BM25, directory: Path) -> None:
+    retriever.save(str(directory), allow_pickle=False)
+
+
+def load_bm25(directory: Path) -> bm25s.BM25:
+    return bm25s.BM25.load(str(directory), mmap=True, allow_pickle=False)
+
+
+def bm25_scores(retriever: bm25s.BM25, question: str) -> np.ndarray:
+    """BM25 score of every passage for `question` (zeros when no word of it is indexed)."""
+    tokens = [t for t in tokenize(question) if t in retriever.vocab_dict]
+    if not tokens:
+        return np.zeros(retriever.scores["num_docs"], dtype=np.float32)
+    return np.asarray(retriever.get_scores(tokens), dtype=np.float32)

@@ -1,0 +1,116 @@
+"""Hybrid retrieval: dense (FAISS inner product) and BM25 rankings fused by reciprocal rank.
+
+Filters are applied inside each retriever (an ID selector for FAISS, a mask for BM25), so a
+filtered search still returns its full top k rather than what survives a cut.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import faiss
+import numpy as np
+
+from index.errors import UnknownDocument
+from index.lexical import bm25_scores
+from index.chunk import Passage
+from index.store import InspectionIndex
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    doc_ids: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ()
+    published_from: dt.date | None = None
+    published_to: dt.date | None = None
+
+    def is_empty(self) -> bool:
+        return not (self.doc_ids or self.kinds or self.published_from or self.published_to)
+
+
+@dataclass(frozen=True)
+class RankedPassage:
+    passage: Passage
+    score: float  # fused reciprocal-rank score
+    dense_score: float  # cosine similarity with the question
+    bm25_score: float
+
+
+def allowed_passages(index: InspectionIndex, filters: SearchFilters) -> np.ndarray | None:
+    """Ids of passages the filters let through, or None when nothing is filtered."""
+    if filters.is_empty():
+        return None
+    unknown = [d for d in filters.doc_ids if d not in index.documents]
+    if unknown:
+        raise UnknownDocument(f"unknown doc_id(s): {', '.join(unknown)}; GET /documents lists the known ones")
+
+    def keep(doc_id: str) -> bool:
+        doc = index.documents[doc_id]
+        if filters.doc_ids and doc_id not in filters.doc_ids:
+            return False
+        if filters.kinds and doc.kind not in filters.kinds:
+            return False
+        # an undated document cannot be shown to fall inside a date range
+        if (filters.published_from or filters.published_to) and doc.published is None:
+            return False
+        if filters.published_from and doc.published < filters.published_from:
+            return False
+        if filters.published_to and doc.published > filters.published_to:
+            return False
+        return True
+
+    kept_docs = {doc_id for doc_id in index.documents if keep(doc_id)}
+    return np.array([p.passage_id for p in index.passages if p.doc_id in kept_docs], dtype=np.int64)
+
+
+def _dense_ranking(index: InspectionIndex, query_vector: np.ndarray, allowed: np.ndarray | None, k: int):
+    params = None
+    if allowed is not None:
+        params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed))
+    scores, ids = index.faiss_index.search(query_vector.reshape(1, -1), k, params=params)
+    return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
+
+
+def _bm25_ranking(scores: np.ndarray, allowed: np.ndarray | None, k: int):
+    if allowed is not None:
+        masked = np.full_like(scores, -np.inf)
+        masked[allowed] = scores[allowed]
+        scores = masked
+    top = np.argsort(-scores, kind="stable")[:k]
+    return [(int(i), float(scores[i])) for i in top if scores[i] > 0]
+
+
+def search_passages(
+    index: InspectionIndex,
+    question: str,
+    query_vector: np.ndarray,
+    top_k: int,
+    filters: SearchFilters = SearchFilters(),
+    candidates: int = 30,
+    rrf_k: int = 60,
+) -> list[RankedPassage]:
+    """The `top_k` passages best matching `question`, best first."""
+    allowed = allowed_passages(index, filters)
+    if allowed is not None and len(allowed) == 0:
+        return []
+    k = min(max(candidates, top_k), len(index.passages) if allowed is None else len(allowed))
+    dense = _dense_ranking(index, query_vector, allowed, k)
+    lexical_scores = bm25_scores(index.bm25, question)
+    lexical = _bm25_ranking(lexical_scores, allowed, k)
+
+    fused: dict[int, float] = {}
+    for ranking in (dense, lexical):
+        for rank, (pid, _) in enumerate(ranking):
+            fused[pid] = fused.get(pid, 0.0) + 1.0 / (rrf_k + rank + 1)
+    dense_by_id = dict(dense)
+    order = sorted(fused, key=lambda pid: (-fused[pid], pid))[:top_k]
+    return [
+        RankedPassage(
+            passage=index.passages[pid],
+            score=fused[pid],
+            dense_score=dense_by_id.get(pid, float(index.passage_vectors[pid] @ query_vector)),
+            bm25_score=float(lexical_scores[pid]),
+        )
+        for pid in order
+    ]

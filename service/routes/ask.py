@@ -1,0 +1,31 @@
+"""POST /ask (extractive answer with citations) and POST /search (passages only)."""
+
+from __future__ import annotations
+
+import time
+
+from fastapi import APIRouter
+
+from index.answer import answer_question
+from service.deps import Answerer
+from service.schemas import AskRequest, AskResponse, ErrorResponse, SearchRequest, SearchResponse
+
+router = APIRouter(tags=["questions"])
+
+_ERRORS = {422: {"model": ErrorResponse, "description": "Invalid request"}, 503: {"model": ErrorResponse, "description": "Index not loaded"}}
+
+
+# Plain `def`: FastAPI runs it in a worker thread, so encoding never blocks the event loop.
+@router.post("/ask", response_model=AskResponse, responses=_ERRORS)
+def ask(body: AskRequest, answerer: Answerer) -> AskResponse:
+    """Answer a question with sentences quoted from the inspection material, each marked [n]."""
+    return AskResponse.from_answer(answer_question(answerer, body.question, body.top_k, body.search_filters()))
+
+
+@router.post("/search", response_model=SearchResponse, responses=_ERRORS)
+def search(body: SearchRequest, answerer: Answerer) -> SearchResponse:
+    """Ranked passages for a question, for systems that do their own answering."""
+    started = time.perf_counter()
+    ranked = answerer.search(body.question, body.top_k, body.search_filters())
+    took = round((time.perf_counter() - started) * 1000, 2)
+    return SearchResponse.from_ranked(body.question, ranked, answerer.index.documents, took)

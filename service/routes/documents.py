@@ -1,0 +1,41 @@
+"""GET /documents and GET /documents/{doc_id}: what the index holds, with the text citations point into."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from fastapi import APIRouter
+from fastapi.exceptions import HTTPException
+
+from service.deps import Answerer
+from service.schemas import DocumentOut, DocumentSummary, ErrorResponse
+
+router = APIRouter(tags=["documents"])
+
+
+def _summary(doc, passage_count: int) -> dict:
+    return {
+        "doc_id": doc.doc_id,
+        "title": doc.title,
+        "publisher": doc.publisher,
+        "kind": doc.kind,
+        "published": doc.published.isoformat() if doc.published else None,
+        "passage_count": passage_count,
+    }
+
+
+@router.get("/documents", response_model=list[DocumentSummary])
+def list_documents(answerer: Answerer) -> list[DocumentSummary]:
+    """Every indexed document."""
+    counts = Counter(p.doc_id for p in answerer.index.passages)
+    return [DocumentSummary(**_summary(d, counts[d.doc_id])) for d in answerer.index.documents.values()]
+
+
+@router.get("/documents/{doc_id}", response_model=DocumentOut, responses={404: {"model": ErrorResponse}})
+def get_document(doc_id: str, answerer: Answerer) -> DocumentOut:
+    """One document's metadata and clean text; `text[start:end]` of a citation is its passage."""
+    doc = answerer.index.documents.get(doc_id)
+    if doc is None:
+        raise HTTPException(404, f"no document {doc_id!r}; GET /documents lists the known ones")
+    count = sum(1 for p in answerer.index.passages if p.doc_id == doc_id)
+    return DocumentOut(**_summary(doc, count), text=doc.text)

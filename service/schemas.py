@@ -1,0 +1,173 @@
+"""Request and response bodies of the HTTP API."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from index.answer import Answer
+from index.corpus import KINDS
+from index.search import RankedPassage, SearchFilters
+
+Kind = Literal[KINDS]  # type: ignore[valid-type]
+
+_EXAMPLE_QUESTION = "When was the council judged inadequate?"
+
+
+class Filters(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    doc_id: list[str] = Field(default_factory=list, max_length=100, description="Only these documents.")
+    kind: list[Kind] = Field(default_factory=list, description="Only documents of these kinds.")
+    published_from: dt.date | None = Field(None, description="Only documents published on or after this date (undated ones are left out).")
+    published_to: dt.date | None = Field(None, description="Only documents published on or before this date (undated ones are left out).")
+
+    @model_validator(mode="after")
+    def _range_in_order(self) -> "Filters":
+        if self.published_from and self.published_to and self.published_from > self.published_to:
+            raise ValueError("published_from is after published_to")
+        return self
+
+    def to_search(self) -> SearchFilters:
+        return SearchFilters(tuple(self.doc_id), tuple(self.kind), self.published_from, self.published_to)
+
+
+class AskRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"question": _EXAMPLE_QUESTION, "top_k": 5}]},
+    )
+
+    question: str = Field(min_length=1, max_length=2000, description="The question, in plain words.")
+    top_k: int = Field(5, ge=1, le=20, description="How many passages to cite.")
+    filters: Filters | None = None
+
+    @field_validator("question")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("question is blank")
+        return value.strip()
+
+    def search_filters(self) -> SearchFilters:
+        return self.filters.to_search() if self.filters else SearchFilters()
+
+
+class SearchRequest(AskRequest):
+    pass
+
+
+class Span(BaseModel):
+    start: int
+    end: int
+
+
+class CitationOut(BaseModel):
+    n: int = Field(description="The number used in the answer's [n] markers.")
+    doc_id: str
+    title: str
+    kind: str
+    published: str | None = Field(description="ISO date, or null where the document does not say.")
+    text: str = Field(description="The passage, verbatim: equals the document text from start to end.")
+    start: int = Field(description="Character offset of the passage in GET /documents/{doc_id} text.")
+    end: int
+    score: float = Field(description="Cosine similarity of the passage to the question.")
+    highlights: list[Span] = Field(description="Answer sentences inside this passage, as document offsets.")
+
+
+class AskResponse(BaseModel):
+    question: str
+    answer: str = Field(description="Sentences quoted from the sources, each followed by its [n] marker.")
+    answerable: bool = Field(description="False when the material does not answer the question.")
+    citations: list[CitationOut]
+    took_ms: float
+
+    @classmethod
+    def from_answer(cls, answer: Answer) -> "AskResponse":
+        return cls(
+            question=answer.question,
+            answer=answer.answer,
+            answerable=answer.answerable,
+            citations=[
+                CitationOut(
+                    n=c.n,
+                    doc_id=c.passage.doc_id,
+                    title=c.title,
+                    kind=c.kind,
+                    published=c.published,
+                    text=c.passage.text,
+                    start=c.passage.start,
+                    end=c.passage.end,
+                    score=c.score,
+                    highlights=[Span(start=s, end=e) for s, e in c.highlights],
+                )
+                for c in answer.citations
+            ],
+            took_ms=answer.took_ms,
+        )
+
+
+class PassageOut(BaseModel):
+    rank: int
+    doc_id: str
+    title: str
+    kind: str
+    published: str | None
+    text: str
+    start: int
+    end: int
+    score: float = Field(description="Reciprocal-rank-fusion score of dense and BM25 rankings.")
+    dense_score: float
+    bm25_score: float
+
+
+class SearchResponse(BaseModel):
+    question: str
+    passages: list[PassageOut]
+    took_ms: float
+
+    @classmethod
+    def from_ranked(cls, question: str, ranked: list[RankedPassage], documents: dict, took_ms: float) -> "SearchResponse":
+        out = []
+        for rank, r in enumerate(ranked, 1):
+            doc = documents[r.passage.doc_id]
+            out.append(
+                PassageOut(
+                    rank=rank,
+                    doc_id=doc.doc_id,
+                    title=doc.title,
+                    kind=doc.kind,
+                    published=doc.published.isoformat() if doc.published else None,
+                    text=r.passage.text,
+                    start=r.passage.start,
+                    end=r.passage.end,
+                    score=round(r.score, 6),
+                    dense_score=round(r.dense_score, 4),
+                    bm25_score=round(r.bm25_score, 4),
+                )
+            )
+        return cls(question=question, passages=out, took_ms=took_ms)
+
+
+class DocumentSummary(BaseModel):
+    doc_id: str
+    title: str
+    publisher: str | None
+    kind: str
+    published: str | None
+    passage_count: int
+
+
+class DocumentOut(DocumentSummary):
+    text: str = Field(description="The clean text that citation offsets point into.")
+
+
+class ErrorBody(BaseModel):
+    code: str
+    message: str
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorBody

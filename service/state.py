@@ -1,0 +1,38 @@
+"""What the running service holds: the loaded index and answerer, or why there is none."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from index.answer import QuestionAnswerer
+from index.embed import Encoder
+from index.errors import InspectQAError
+from index.settings import Settings
+from index.store import load_index
+
+log = logging.getLogger("inspectqa")
+
+
+@dataclass
+class ServiceState:
+    settings: Settings
+    answerer: QuestionAnswerer | None = None
+    not_ready_reason: str | None = "starting"
+
+    @classmethod
+    def load(cls, settings: Settings, encoder: Encoder | None = None) -> "ServiceState":
+        """Load model and index once. A failure is kept as the reason /readyz gives, not raised."""
+        try:
+            index = load_index(settings.index_dir, settings)
+            encoder = (encoder or Encoder(settings.model)).load()
+            if encoder.dimension != index.manifest.dimension:
+                raise InspectQAError(
+                    f"model {settings.model!r} makes {encoder.dimension}-dimensional vectors but the index holds "
+                    f"{index.manifest.dimension}; run 'inspectqa index build' to rebuild it"
+                )
+        except InspectQAError as exc:
+            log.error("index not loaded: %s", exc)
+            return cls(settings=settings, not_ready_reason=str(exc))
+        log.info("index loaded: %s passages from %s", index.manifest.passage_count, index.path)
+        return cls(settings=settings, answerer=QuestionAnswerer(index, encoder, settings), not_ready_reason=None)

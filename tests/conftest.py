@@ -1,0 +1,103 @@
+"""Shared fixtures: one real model, one real index of the real corpus, built once per session."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from index.embed import Encoder
+from index.settings import PROJECT_ROOT, Settings
+from index.store import build_index, load_index
+
+DEV_QUESTIONS = PROJECT_ROOT.parent / "shared" / "eval" / "dev_questions.jsonl"
+
+
+@pytest.fixture(scope="session")
+def encoder() -> Encoder:
+    return Encoder(Settings().model).load()
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory) -> Settings:
+    return Settings(index_dir=tmp_path_factory.mktemp("served") / "index")
+
+
+@pytest.fixture(scope="session")
+def built_index(settings, encoder):
+    build_index(settings, encoder)
+    return load_index(settings.index_dir, settings)
+
+
+@pytest.fixture(scope="session")
+def dev_questions() -> list[dict]:
+    if not DEV_QUESTIONS.is_file():
+        pytest.skip(f"dev questions not found at {DEV_QUESTIONS}")
+    return [json.loads(line) for line in DEV_QUESTIONS.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+@pytest.fixture(scope="session")
+def app(settings, encoder, built_index):
+    from service.main import create_app
+
+    return create_app(settings, encoder)
+
+
+@pytest.fixture(scope="session")
+def client(app):
+    from fastapi.testclient import TestClient
+
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class LiveServer:
+    """uvicorn serving an app on 127.0.0.1 in a background thread."""
+
+    def __init__(self, app):
+        import uvicorn
+
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning"))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> "LiveServer":
+        self.thread.start()
+        deadline = time.monotonic() + 60
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("test server did not start")
+            time.sleep(0.05)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def live_server(settings, encoder, built_index):
+    from service.main import create_app
+
+    with LiveServer(create_app(settings, encoder)) as server:
+        yield server
+
+
+@pytest.fixture
+def corpus_copy(tmp_path) -> Path:
+    """A private copy of the real corpus that a test may change."""
+    target = tmp_path / "corpus"
+    shutil.copytree(PROJECT_ROOT / "corpus", target)
+    return target

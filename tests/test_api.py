@@ -1,0 +1,160 @@
+"""The HTTP contract, bad input, offsets of every citation, and dev-set retrieval through /ask."""
+
+import pytest
+
+from eval.matching import quote_found
+from index.answer import NO_ANSWER
+
+QUESTION = "When was the council judged inadequate?"
+
+
+def test_ask_returns_a_cited_extractive_answer(client):
+    body = client.post("/ask", json={"question": QUESTION}).json()
+    assert set(body) >= {"question", "answer", "answerable", "citations", "took_ms"}
+    assert body["answerable"] is True
+    assert len(body["citations"]) == 5
+    assert "[1]" in body["answer"] or "[2]" in body["answer"]
+    for citation in body["citations"]:
+        assert set(citation) >= {"n", "doc_id", "title", "kind", "published", "text", "start", "end", "score"}
+    assert [c["n"] for c in body["citations"]] == [1, 2, 3, 4, 5]
+
+
+def test_every_answer_sentence_is_verbatim_from_its_cited_passage(client, dev_questions):
+    import re
+
+    for q in dev_questions[:12]:
+        body = client.post("/ask", json={"question": q["question"]}).json()
+        if not body["answerable"]:
+            assert body["answer"] == NO_ANSWER
+            continue
+        by_n = {c["n"]: c for c in body["citations"]}
+        pieces = re.findall(r"(.+?) \[(\d+)\](?: |$)", body["answer"])
+        assert pieces and "".join(f"{s} [{n}] " for s, n in pieces).strip() == body["answer"]
+        for sentence, n in pieces:
+            assert sentence in by_n[int(n)]["text"]
+
+
+def test_citation_offsets_point_into_the_document_text(client, dev_questions):
+    texts = {}
+    for q in dev_questions:
+        for c in client.post("/ask", json={"question": q["question"], "top_k": 8}).json()["citations"]:
+            if c["doc_id"] not in texts:
+                texts[c["doc_id"]] = client.get(f"/documents/{c['doc_id']}").json()["text"]
+            assert texts[c["doc_id"]][c["start"] : c["end"]] == c["text"]
+            for h in c["highlights"]:
+                assert c["start"] <= h["start"] < h["end"] <= c["end"]
+
+
+def test_unanswerable_question_abstains_and_still_lists_passages(client):
+    body = client.post("/ask", json={"question": "What is the recipe for a Victoria sponge cake?"}).json()
+    assert body["answerable"] is False
+    assert body["answer"] == NO_ANSWER
+    assert len(body["citations"]) == 5
+
+
+def test_top_k_sets_the_number_of_citations(client):
+    assert len(client.post("/ask", json={"question": QUESTION, "top_k": 2}).json()["citations"]) == 2
+
+
+def test_filters_restrict_citations(client):
+    body = client.post("/ask", json={"question": QUESTION, "filters": {"kind": ["inspection-letter"]}}).json()
+    assert body["citations"] and {c["kind"] for c in body["citations"]} == {"inspection-letter"}
+    body = client.post("/ask", json={"question": QUESTION, "filters": {"doc_id": ["recruiter-blog-wakefield-new-lease-of-life"]}}).json()
+    assert {c["doc_id"] for c in body["citations"]} == {"recruiter-blog-wakefield-new-lease-of-life"}
+    body = client.post("/ask", json={"question": QUESTION, "top_k": 10, "filters": {"published_from": "2020-01-01"}}).json()
+    assert {c["published"] for c in body["citations"]} == {"2021-11-24"}
+
+
+def test_filter_that_matches_nothing_gives_an_empty_abstention(client):
+    body = client.post("/ask", json={"question": QUESTION, "filters": {"published_to": "1990-01-01"}}).json()
+    assert body["answerable"] is False and body["citations"] == []
+
+
+def test_search_returns_ranked_passages(client):
+    body = client.post("/search", json={"question": QUESTION, "top_k": 3}).json()
+    assert [p["rank"] for p in body["passages"]] == [1, 2, 3]
+    assert all(p["text"] for p in body["passages"])
+
+
+def test_documents_list_and_detail(client):
+    docs = client.get("/documents").json()
+    assert len(docs) == 5 and all(d["passage_count"] > 0 for d in docs)
+    letter = client.get("/documents/ofsted-monitoring-letter-2019-11").json()
+    assert letter["published"] == "2019-11-01" and letter["kind"] == "inspection-letter"
+    assert "I am copying this letter to the Department for Education." in letter["text"]
+
+
+def test_health_and_readiness(client):
+    assert client.get("/healthz").json() == {"status": "ok"}
+    ready = client.get("/readyz")
+    assert ready.status_code == 200 and ready.json()["passages"] > 0
+
+
+def test_openapi_docs_are_served_with_an_example(client):
+    assert client.get("/docs").status_code == 200
+    schema = client.get("/openapi.json").json()
+    assert "/ask" in schema["paths"]
+    assert schema["components"]["schemas"]["AskRequest"]["examples"][0]["question"]
+
+
+@pytest.mark.parametrize(
+    "payload, status, needle",
+    [
+        ({"question": ""}, 422, "question"),
+        ({"question": "   "}, 422, "blank"),
+        ({"question": "x" * 2001}, 422, "question"),
+        ({}, 422, "question"),
+        ({"question": 42}, 422, "question"),
+        ({"question": QUESTION, "top_k": 0}, 422, "top_k"),
+        ({"question": QUESTION, "top_k": 21}, 422, "top_k"),
+        ({"question": QUESTION, "top_k": "five"}, 422, "top_k"),
+        ({"question": QUESTION, "colour": "red"}, 422, "colour"),
+        ({"question": QUESTION, "filters": {"doc_id": ["no-such-doc"]}}, 422, "no-such-doc"),
+        ({"question": QUESTION, "filters": {"kind": ["blog"]}}, 422, "kind"),
+        ({"question": QUESTION, "filters": {"published_from": "yesterday"}}, 422, "published_from"),
+        ({"question": QUESTION, "filters": {"published_from": "2020-01-01", "published_to": "2019-01-01"}}, 422, "after"),
+        ({"question": QUESTION, "filters": {"colour": "red"}}, 422, "colour"),
+        ({"question": QUESTION, "filters": "all"}, 422, "filters"),
+    ],
+)
+@pytest.mark.parametrize("route", ["/ask", "/search"])
+def test_bad_input_gets_a_clear_4xx(client, route, payload, status, needle):
+    response = client.post(route, json=payload)
+    assert response.status_code == status
+    error = response.json()["error"]
+    assert error["code"] and needle in error["message"]
+
+
+def test_malformed_json_and_wrong_method_and_unknown_route(client):
+    bad = client.post("/ask", content=b"{not json", headers={"content-type": "application/json"})
+    assert bad.status_code == 422 and bad.json()["error"]["code"] == "invalid_request"
+    assert client.get("/ask").status_code == 405
+    missing = client.get("/documents/nope")
+    assert missing.status_code == 404 and "GET /documents" in missing.json()["error"]["message"]
+    assert client.get("/nowhere").json()["error"]["code"] == "not_found"
+
+
+def test_service_without_index_is_alive_but_not_ready(tmp_path, encoder, settings):
+    from fastapi.testclient import TestClient
+
+    from service.main import create_app
+
+    broken = settings.model_copy(update={"index_dir": tmp_path / "missing"})
+    with TestClient(create_app(broken, encoder)) as c:
+        assert c.get("/healthz").status_code == 200
+        ready = c.get("/readyz")
+        assert ready.status_code == 503 and "inspectqa index build" in ready.json()["error"]["message"]
+        ask = c.post("/ask", json={"question": QUESTION})
+        assert ask.status_code == 503 and ask.json()["error"]["code"] == "index_not_ready"
+
+
+def test_dev_questions_find_gold_quotes_in_top_5_over_http(live_server, dev_questions):
+    import httpx
+
+    answerable = [q for q in dev_questions if q["answerable"]]
+    hits = 0
+    with httpx.Client(base_url=live_server.url, timeout=60) as http:
+        for q in answerable:
+            citations = http.post("/ask", json={"question": q["question"], "top_k": 5}).json()["citations"]
+            hits += any(quote_found(e["quote"], c["text"]) for e in q["evidence"] for c in citations)
+    assert hits >= 28, f"only {hits} of {len(answerable)} answerable dev questions had a gold quote in the top 5"
