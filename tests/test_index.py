@@ -37,11 +37,11 @@ def test_missing_index_says_how_to_build_it(tmp_path):
 
 
 def test_mismatched_settings_name_the_value_and_the_fix(own_index):
-    other = own_index.model_copy(update={"chunk_size": 900})
+    other = own_index.model_copy(update={"chunk_size": 700})
     with pytest.raises(ManifestMismatch) as err:
         load_index(own_index.index_dir, other)
     message = str(err.value)
-    assert "chunk_size: index built with 600, service configured with 900" in message
+    assert "chunk_size: index built with 1000, service configured with 700" in message
     assert "inspectqa index build" in message
 
 

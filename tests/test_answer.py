@@ -1,0 +1,82 @@
+"""Extractive answers: figure and date questions reach sentences holding a figure or a date."""
+
+import re
+
+import pytest
+
+from index.answer import NO_ANSWER, QuestionAnswerer
+from index.answer_type import AnswerType, expected_answer_type, holds_answer_type
+
+
+@pytest.mark.parametrize(
+    "question, expected",
+    [
+        ("How many social workers left?", AnswerType.COUNT),
+        ("What was the number of referrals?", AnswerType.COUNT),
+        ("How much did the council spend?", AnswerType.AMOUNT),
+        ("How long do children wait?", AnswerType.DURATION),
+        ("How many months was the post vacant?", AnswerType.DURATION),
+        ("When was the visit?", AnswerType.DATE),
+        ("What date was the letter sent?", AnswerType.DATE),
+        ("Who led the Conservatives?", None),
+        ("Did managers challenge weak practice?", None),
+    ],
+)
+def test_expected_answer_type(question, expected):
+    assert expected_answer_type(question) is expected
+
+
+@pytest.mark.parametrize(
+    "sentence, answer_type, holds",
+    [
+        ("The authority identified 66 'closed for review' cases.", AnswerType.COUNT, True),
+        ("Three areas were judged inadequate.", AnswerType.COUNT, True),
+        ("Services were inspected in July 2018.", AnswerType.COUNT, False),  # a year is not a count
+        ("Around 10 per cent of referrals were closed.", AnswerType.AMOUNT, True),
+        ("The council spent £2.4m on agency staff.", AnswerType.AMOUNT, True),
+        ("Social workers carry high caseloads.", AnswerType.AMOUNT, False),
+        ("The post had been vacant since April 2017.", AnswerType.DURATION, True),
+        ("Pre-proceedings beyond the 12-week standard are understood.", AnswerType.DURATION, True),
+        ("Children still wait too long to receive help.", AnswerType.DURATION, False),
+        ("1 November 2019", AnswerType.DATE, True),
+        ("The most recent team was signed off this month.", AnswerType.DATE, True),
+        ("Plans are regularly reviewed.", AnswerType.DATE, False),
+    ],
+)
+def test_holds_answer_type(sentence, answer_type, holds):
+    assert holds_answer_type(sentence, answer_type) is holds
+
+
+@pytest.fixture(scope="module")
+def answerer(built_index, encoder, settings):
+    return QuestionAnswerer(built_index, encoder, settings)
+
+
+@pytest.mark.parametrize(
+    "question, date",
+    [("When was the Ofsted monitoring visit to Wakefield?", "10 October 2019"), ("When did Ofsted inspectors come back for the full re-inspection?", "November 8")],
+)
+def test_when_question_is_answered_with_the_dated_sentence(answerer, question, date):
+    answer = answerer.answer(question)
+    assert answer.answerable
+    assert date in answer.answer
+
+
+def test_answer_sentences_are_marked_and_short(answerer):
+    answer = answerer.answer("What did Ofsted say about case recording in 2019?")
+    markers = [int(n) for n in re.findall(r"\[(\d+)\]", answer.answer)]
+    assert markers and all(1 <= n <= len(answer.citations) for n in markers)
+    assert len(answer.answer) < 1000
+
+
+def test_off_topic_question_abstains_with_closest_passages(answerer):
+    answer = answerer.answer("Who won the football world cup in 2022?")
+    assert not answer.answerable and answer.answer == NO_ANSWER
+    assert len(answer.citations) == 5
+
+
+def test_repeated_question_uses_the_query_cache(answerer):
+    before = answerer.encoder.texts_encoded
+    answerer.answer("Which department is the monitoring letter copied to?")
+    answerer.answer("Which department is the monitoring letter copied to?")
+    assert answerer.encoder.texts_encoded - before == 1
