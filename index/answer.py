@@ -36,7 +36,7 @@ _SENTENCE_OVERLAP = 0.4
 _PASSAGE_COSINE = 0.5
 _PASSAGE_OVERLAP = 0.2
 # Further sentences join the answer only when nearly as relevant as the best one.
-_ANSWER_MARGIN = 0.1
+_ANSWER_MARGIN = 0.15
 # A figure-holding sentence may trail the best on-topic sentence by this much and still answer
 # a "how many" or "when" question; further behind, the material does not hold the figure.
 _TYPED_MARGIN = 0.25
