@@ -229,7 +229,7 @@
     const item = el("li", { class: "turn", id: `turn-${turn.id}` });
     item.append(
       el("div", { class: "question" },
-        el("h3", { class: "question-text" }, el("span", { class: "visually-hidden" }, "Question: "), turn.question),
+        el("h3", { class: "question-text" }, el("span", { class: "visually-hidden" }, "Question: "), el("span", { class: "question-body" }, turn.question)),
         describeFilters(turn.filters) && el("p", { class: "muted small" }, describeFilters(turn.filters))),
     );
     const reply = el("div", { class: "reply" });
