@@ -420,7 +420,9 @@
     const passage = el("mark", { class: "passage-hl", id: "doc-passage" });
     appendMarked(passage, text.slice(citation.start, citation.end), citation.start, citation.highlights, "hl");
     ui.docText.replaceChildren(text.slice(0, citation.start), passage, text.slice(citation.end));
-    passage.scrollIntoView({ block: "center" });
+    // scroll the panel only (scrollIntoView would also move the conversation beside it);
+    // the panel is positioned, so it is the passage's offsetParent
+    ui.panel.scrollTop = Math.max(0, passage.offsetTop - ui.panel.clientHeight / 3);
   }
 
   function closeDocument() {
