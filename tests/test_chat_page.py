@@ -198,6 +198,17 @@ def test_a_rejected_request_is_explained_in_the_conversation(page):
     assert turn.get_by_role("button", name="Try again").is_visible()
 
 
+def test_a_service_that_does_not_answer_in_time_is_reported(page):
+    page.evaluate("document.documentElement.dataset.timeoutMs = '700'")
+    page.route("**/ask", lambda route: None)  # the request is never answered
+    turn = ask(page, DEV_QUESTION)
+    assert "did not answer within 0.7 seconds" in turn.locator(".error").inner_text()
+    assert page.locator("#question").is_enabled()
+    page.unroute("**/ask")
+    turn.get_by_role("button", name="Try again").click()
+    page.locator(".turn").nth(1).locator(".answer").wait_for()
+
+
 def test_conversation_survives_a_reload_and_clear_empties_it(page):
     ask(page, DEV_QUESTION)
     ask(page, UNANSWERABLE)
@@ -319,6 +330,12 @@ def test_axe_finds_no_accessibility_violations(page):
     turn.locator(".marker").first.click()
     page.locator("#doc-passage").wait_for()
     turn.get_by_role("button", name="Helpful", exact=True).click()
-    results = axe_module.Axe().run(page)
-    violations = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in results.response["violations"]]
-    assert violations == []
+    page.fill("#published-from", "2021-01-01")
+    page.fill("#published-to", "2018-01-01")
+    ask(page, INADEQUATE).locator(".error").wait_for()  # an error turn is audited too
+    axe = axe_module.Axe()
+    for width in (1280, 375):
+        page.set_viewport_size({"width": width, "height": 900})
+        response = axe.run(page).response
+        violations = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in response["violations"]]
+        assert violations == [], f"at {width} px"

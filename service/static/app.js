@@ -79,8 +79,10 @@
   class RequestError extends Error {}
 
   async function requestJSON(url, options = {}) {
+    // <html data-timeout-ms> may shorten the wait (the tests use it to reach the timeout path quickly)
+    const timeoutMs = Number(document.documentElement.dataset.timeoutMs) || TIMEOUT_MS;
     const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), TIMEOUT_MS);
+    const timer = setTimeout(() => controller.abort(), timeoutMs);
     let response;
     let text;
     try {
@@ -90,7 +92,7 @@
       text = await response.text();
     } catch (err) {
       if (err && err.name === "AbortError") {
-        throw new RequestError(`The service did not answer within ${TIMEOUT_MS / 1000} seconds. Try again in a moment.`);
+        throw new RequestError(`The service did not answer within ${timeoutMs / 1000} seconds. Try again in a moment.`);
       }
       throw new RequestError("Could not reach the service. Check that it is running and your network connection, then try again.");
     } finally {
@@ -348,12 +350,18 @@
         type: "button", class: `thumb thumb-${rating}`, "aria-pressed": "false",
         onclick: (event) => {
           turn.pendingRating = rating;
+          saveTurns();
           for (const t of box.querySelectorAll(".thumb")) t.setAttribute("aria-pressed", String(t === event.currentTarget));
           details.hidden = false;
           comment.focus();
         },
       }, el("span", { class: `icon icon-${rating}`, "aria-hidden": "true" }), label));
     box.append(el("span", { class: "small" }, "Was this useful? "), ...thumbs, details, status);
+    if (turn.pendingRating) {
+      // chosen before a reload but not sent yet
+      box.querySelector(`.thumb-${turn.pendingRating}`).setAttribute("aria-pressed", "true");
+      details.hidden = false;
+    }
     return box;
   }
 
