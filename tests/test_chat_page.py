@@ -306,6 +306,7 @@ def test_feedback_is_saved_and_survives_a_server_restart(browser, settings, enco
         turn.get_by_label("Comment (optional)").fill("Wanted the date of the letter too.")
         turn.get_by_role("button", name="Send feedback").click()
         turn.get_by_text("your feedback (not helpful) was saved").wait_for()
+        assert "feedback-thanks" in page.evaluate("document.activeElement.className")
     # the server is gone now
     down = ask(page, DEV_QUESTION)
     assert "Could not reach the service" in down.locator(".error").inner_text()

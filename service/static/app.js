@@ -334,7 +334,7 @@
     const box = el("div", { class: "feedback", role: "group", "aria-label": "Feedback on this answer" });
     const saved = turn.feedback && turn.feedback.saved;
     if (saved) {
-      box.append(el("p", { class: "small" },
+      box.append(el("p", { class: "small feedback-thanks", tabindex: "-1" },
         `Thank you: your feedback (${turn.feedback.rating === "up" ? "helpful" : "not helpful"}) was saved.`));
       return box;
     }
@@ -384,8 +384,11 @@
       delete turn.pendingRating;
       saveTurns();
       const fresh = replaceTurn(turn);
-      const thanks = fresh.querySelector(".feedback p");
-      if (thanks) announce(thanks.textContent);
+      const thanks = fresh.querySelector(".feedback-thanks");
+      if (thanks) {
+        thanks.focus(); // the button that had focus is gone with the form
+        announce(thanks.textContent);
+      }
     } catch (err) {
       status.textContent = err.message;
       button.disabled = false;
