@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     )
     host: str = Field("127.0.0.1", description="Address `inspectqa serve` binds.")
     port: int = Field(8000, ge=1, le=65535, description="Port `inspectqa serve` binds.")
+    feedback_db: Path = Field(
+        PROJECT_ROOT / "var" / "feedback.sqlite3", description="SQLite file the chat page's thumbs up/down and comments are kept in."
+    )
 
 
 @lru_cache(maxsize=1)

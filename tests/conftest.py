@@ -25,7 +25,9 @@ def encoder() -> Encoder:
 
 @pytest.fixture(scope="session")
 def settings(tmp_path_factory) -> Settings:
-    return Settings(index_dir=tmp_path_factory.mktemp("served") / "index")
+    served = tmp_path_factory.mktemp("served")
+    # feedback_db too: tests must never write into the developer's var/feedback.sqlite3
+    return Settings(index_dir=served / "index", feedback_db=served / "feedback.sqlite3")
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,136 @@
+"""Staff feedback on answers (thumbs up/down, optional comment), kept in one SQLite file.
+
+Each call opens its own connection: requests run in worker threads and sqlite3 connections
+must not cross threads. WAL lets an export read while feedback is being written, and every
+insert is one committed transaction, so a crash or restart never loses a saved rating.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS feedback (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    created_at  TEXT    NOT NULL,
+    question    TEXT    NOT NULL,
+    answer      TEXT    NOT NULL,
+    answerable  INTEGER NOT NULL CHECK (answerable IN (0, 1)),
+    rating      TEXT    NOT NULL CHECK (rating IN ('up', 'down')),
+    comment     TEXT,
+    citations   TEXT    NOT NULL  -- JSON array of the cited doc_ids, in citation order
+)
+"""
+
+COLUMNS = ("id", "created_at", "question", "answer", "answerable", "rating", "comment", "citations")
+
+# A spreadsheet runs a cell starting with one of these as a formula; staff open exports in one.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+class FeedbackStoreError(Exception):
+    """The feedback file cannot be opened or written; the message names the file."""
+
+
+@dataclass(frozen=True)
+class NewFeedback:
+    question: str
+    answer: str
+    answerable: bool
+    rating: str  # "up" | "down"
+    comment: str | None = None
+    citations: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class StoredFeedback:
+    id: int
+    created_at: str
+    question: str
+    answer: str
+    answerable: bool
+    rating: str
+    comment: str | None
+    citations: tuple[str, ...]
+
+    def as_json(self) -> dict:
+        return {**asdict(self), "citations": list(self.citations)}
+
+
+class FeedbackStore:
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self._ready = False
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(self.path, timeout=10)
+        except (OSError, sqlite3.Error) as exc:
+            raise FeedbackStoreError(f"cannot open the feedback store {self.path}: {exc}") from exc
+        try:
+            if not self._ready:
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute(_SCHEMA)
+                conn.commit()
+                self._ready = True
+            yield conn
+        except sqlite3.Error as exc:
+            conn.rollback()
+            raise FeedbackStoreError(f"the feedback store {self.path} failed: {exc}") from exc
+        finally:
+            conn.close()
+
+    def add(self, item: NewFeedback, now: dt.datetime | None = None) -> StoredFeedback:
+        created = (now or dt.datetime.now(dt.timezone.utc)).isoformat(timespec="seconds")
+        row = (created, item.question, item.answer, int(item.answerable), item.rating, item.comment, json.dumps(list(item.citations)))
+        with self._connect() as conn:
+            cursor = conn.execute(
+                "INSERT INTO feedback (created_at, question, answer, answerable, rating, comment, citations) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                row,
+            )
+            conn.commit()
+            new_id = cursor.lastrowid
+        return StoredFeedback(new_id, created, item.question, item.answer, item.answerable, item.rating, item.comment, item.citations)
+
+    def all(self) -> list[StoredFeedback]:
+        with self._connect() as conn:
+            rows = conn.execute(f"SELECT {', '.join(COLUMNS)} FROM feedback ORDER BY id").fetchall()
+        return [
+            StoredFeedback(r[0], r[1], r[2], r[3], bool(r[4]), r[5], r[6], tuple(json.loads(r[7])))
+            for r in rows
+        ]
+
+
+def _spreadsheet_safe(value: str) -> str:
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+def to_csv(items: list[StoredFeedback]) -> str:
+    """One row per rating; citations joined by spaces; text cells made safe to open in a spreadsheet."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(COLUMNS)
+    for f in items:
+        writer.writerow(
+            [
+                f.id,
+                f.created_at,
+                _spreadsheet_safe(f.question),
+                _spreadsheet_safe(f.answer),
+                "true" if f.answerable else "false",
+                f.rating,
+                _spreadsheet_safe(f.comment or ""),
+                " ".join(f.citations),
+            ]
+        )
+    return out.getvalue()

@@ -1,0 +1,583 @@
+// The staff chat page. Every piece of text from a question, an answer or a document goes into
+// the page as a text node (textContent / append of strings), never as HTML: the material and the
+// questions are not ours to trust. The Content-Security-Policy forbids inline script as a second line.
+"use strict";
+
+(() => {
+  const STORAGE_KEY = "inspectqa.conversation.v1";
+  const MAX_TURNS = 50; // keeps localStorage well inside its quota
+  const TIMEOUT_MS = 30000;
+  const ABSTAIN_MESSAGE = "The inspection material does not answer this question.";
+
+  const $ = (id) => document.getElementById(id);
+  const ui = {
+    form: $("ask-form"),
+    question: $("question"),
+    send: $("send"),
+    status: $("status"),
+    clear: $("clear"),
+    turns: $("turns"),
+    emptyNote: $("empty-note"),
+    announcer: $("announcer"),
+    filters: $("filters"),
+    filtersSummary: $("filters-summary"),
+    filterDocs: $("filter-docs"),
+    filterDocsEmpty: $("filter-docs-empty"),
+    filterKinds: $("filter-kinds"),
+    from: $("published-from"),
+    to: $("published-to"),
+    resetFilters: $("reset-filters"),
+    layout: document.querySelector(".layout"),
+    panel: $("doc-panel"),
+    docTitle: $("doc-title"),
+    docMeta: $("doc-meta"),
+    docText: $("doc-text"),
+    closeDoc: $("close-doc"),
+  };
+
+  let turns = loadTurns();
+  let busy = false;
+  let panelOpener = null;
+  let panelRequest = 0;
+  const documentCache = new Map();
+
+  // ---- small DOM helper: attributes and text only, never HTML -------------------------------
+  function el(tag, attrs, ...children) {
+    const node = document.createElement(tag);
+    for (const [key, value] of Object.entries(attrs || {})) {
+      if (value === null || value === undefined || value === false) continue;
+      if (key === "class") node.className = value;
+      else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+      else node.setAttribute(key, value === true ? "" : String(value));
+    }
+    for (const child of children) {
+      if (child !== null && child !== undefined && child !== false) node.append(child); // strings become text nodes
+    }
+    return node;
+  }
+
+  // ---- storage -------------------------------------------------------------------------------
+  function loadTurns() {
+    try {
+      const stored = JSON.parse(localStorage.getItem(STORAGE_KEY) || "[]");
+      return Array.isArray(stored) ? stored.filter((t) => t && typeof t.question === "string") : [];
+    } catch {
+      return [];
+    }
+  }
+
+  function saveTurns() {
+    turns = turns.slice(-MAX_TURNS);
+    try {
+      localStorage.setItem(STORAGE_KEY, JSON.stringify(turns));
+    } catch {
+      // storage full or switched off: the conversation still works, it just is not kept
+    }
+  }
+
+  // ---- HTTP ----------------------------------------------------------------------------------
+  class RequestError extends Error {}
+
+  async function requestJSON(url, options = {}) {
+    // <html data-timeout-ms> may shorten the wait (the tests use it to reach the timeout path quickly)
+    const timeoutMs = Number(document.documentElement.dataset.timeoutMs) || TIMEOUT_MS;
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), timeoutMs);
+    let response;
+    let text;
+    try {
+      const headers = { Accept: "application/json" };
+      if (options.body !== undefined) headers["Content-Type"] = "application/json";
+      response = await fetch(url, { ...options, headers, signal: controller.signal });
+      text = await response.text();
+    } catch (err) {
+      if (err && err.name === "AbortError") {
+        throw new RequestError(`The service did not answer within ${timeoutMs / 1000} seconds. Try again in a moment.`);
+      }
+      throw new RequestError("Could not reach the service. Check that it is running and your network connection, then try again.");
+    } finally {
+      clearTimeout(timer);
+    }
+    let payload = null;
+    try {
+      payload = text ? JSON.parse(text) : null;
+    } catch {
+      payload = null;
+    }
+    if (!response.ok) {
+      const error = payload && payload.error;
+      if (error && typeof error.message === "string") {
+        throw new RequestError(`The service could not answer (${response.status}${error.code ? " " + error.code : ""}): ${error.message}`);
+      }
+      throw new RequestError(`The service answered with an error (${response.status} ${response.statusText}).`);
+    }
+    if (payload === null) throw new RequestError("The service sent a reply this page could not read.");
+    return payload;
+  }
+
+  // ---- text helpers --------------------------------------------------------------------------
+  // "Sentence one. [1] Sentence two. [2]" -> [{text, n}], as the service writes answers.
+  function answerPieces(answer) {
+    const pieces = [];
+    const marker = /([\s\S]*?)\s*\[(\d+)\](?=\s|$)/g;
+    let match;
+    let last = 0;
+    while ((match = marker.exec(answer)) !== null) {
+      pieces.push({ text: match[1].trim(), n: Number(match[2]) });
+      last = marker.lastIndex;
+    }
+    const rest = answer.slice(last).trim();
+    if (rest) pieces.push({ text: rest, n: null });
+    return pieces;
+  }
+
+  // Appends `text` (which starts at document offset `base`) to `container`, wrapping the parts
+  // covered by `spans` (document offsets) in <mark class=markClass>.
+  function appendMarked(container, text, base, spans, markClass) {
+    const ranges = (spans || [])
+      .map((s) => [Math.max(0, s.start - base), Math.min(text.length, s.end - base)])
+      .filter(([a, b]) => b > a)
+      .sort((x, y) => x[0] - y[0]);
+    let pos = 0;
+    for (const [rangeStart, end] of ranges) {
+      const start = Math.max(rangeStart, pos);
+      if (end <= start) continue;
+      if (start > pos) container.append(text.slice(pos, start));
+      container.append(el("mark", { class: markClass }, text.slice(start, end)));
+      pos = end;
+    }
+    if (pos < text.length) container.append(text.slice(pos));
+  }
+
+  const dateText = (published) => published || "undated";
+
+  function describeFilters(filters) {
+    if (!filters) return null;
+    const parts = [];
+    if (filters.doc_id && filters.doc_id.length) parts.push(`documents: ${filters.doc_id.length}`);
+    if (filters.kind && filters.kind.length) parts.push(`kinds: ${filters.kind.join(", ")}`);
+    if (filters.published_from) parts.push(`from ${filters.published_from}`);
+    if (filters.published_to) parts.push(`to ${filters.published_to}`);
+    return parts.length ? `Searched only ${parts.join("; ")}` : null;
+  }
+
+  function copyText(turn) {
+    const r = turn.response;
+    const lines = [`Question: ${turn.question}`, ""];
+    let cited = r.citations;
+    if (r.answerable) {
+      lines.push(r.answer);
+      const used = new Set(answerPieces(r.answer).map((p) => p.n));
+      cited = r.citations.filter((c) => used.has(c.n));
+      lines.push("", "References");
+    } else {
+      lines.push(ABSTAIN_MESSAGE);
+      if (cited.length) lines.push("", "Closest passages (not an answer)");
+    }
+    for (const c of cited) {
+      lines.push(`[${c.n}] ${c.title} (${c.kind}, ${dateText(c.published)})`);
+      lines.push(`"${c.text.trim().replace(/\s*\n\s*/g, " ")}"`, "");
+    }
+    return lines.join("\n").trim() + "\n";
+  }
+
+  async function writeClipboard(text) {
+    if (navigator.clipboard && window.isSecureContext) {
+      try {
+        await navigator.clipboard.writeText(text);
+        return true;
+      } catch {
+        // fall through to the older way (e.g. permission refused)
+      }
+    }
+    const area = el("textarea", { class: "offscreen", readonly: true, "aria-hidden": "true" });
+    area.value = text;
+    document.body.append(area);
+    area.select();
+    let ok = false;
+    try {
+      ok = document.execCommand("copy");
+    } catch {
+      ok = false;
+    }
+    area.remove();
+    return ok;
+  }
+
+  function announce(message) {
+    ui.announcer.textContent = "";
+    // a fresh text change so screen readers announce a repeated message too
+    setTimeout(() => {
+      ui.announcer.textContent = message;
+    }, 50);
+  }
+
+  // ---- rendering -----------------------------------------------------------------------------
+  function renderAll() {
+    ui.turns.replaceChildren(...turns.map(renderTurn));
+    ui.emptyNote.hidden = turns.length > 0;
+  }
+
+  function replaceTurn(turn) {
+    const old = $(`turn-${turn.id}`);
+    const fresh = renderTurn(turn);
+    if (old) old.replaceWith(fresh);
+    else ui.turns.append(fresh);
+    ui.emptyNote.hidden = turns.length > 0;
+    return fresh;
+  }
+
+  function renderTurn(turn) {
+    const item = el("li", { class: "turn", id: `turn-${turn.id}` });
+    item.append(
+      el("div", { class: "question" },
+        el("h3", { class: "question-text" }, el("span", { class: "visually-hidden" }, "Question: "), el("span", { class: "question-body" }, turn.question)),
+        describeFilters(turn.filters) && el("p", { class: "muted small" }, describeFilters(turn.filters))),
+    );
+    const reply = el("div", { class: "reply" });
+    if (turn.response) renderResponse(reply, turn);
+    else if (turn.error) renderError(reply, turn);
+    else reply.append(el("p", { class: "pending" }, "searching…"));
+    item.append(reply);
+    return item;
+  }
+
+  function renderError(reply, turn) {
+    reply.append(
+      el("div", { class: "error" },
+        el("p", { class: "error-title" }, "No answer this time"),
+        el("p", {}, turn.error),
+        el("button", { type: "button", class: "secondary", onclick: () => !busy && ask(turn.question, turn.filters) }, "Try again")),
+    );
+  }
+
+  function renderResponse(reply, turn) {
+    const r = turn.response;
+    const byN = new Map(r.citations.map((c) => [c.n, c]));
+    if (r.answerable) {
+      const answer = el("p", { class: "answer-text" });
+      for (const piece of answerPieces(r.answer)) {
+        answer.append(el("span", { class: "sentence" }, piece.text));
+        const citation = byN.get(piece.n);
+        if (piece.n !== null && citation) {
+          answer.append(" ",
+            el("a", {
+              class: "marker",
+              href: `#cite-${turn.id}-${piece.n}`,
+              "aria-label": `source ${piece.n}: ${citation.title}`,
+              onclick: (event) => {
+                event.preventDefault();
+                openDocument(citation, event.currentTarget, turn.id);
+              },
+            }, `[${piece.n}]`), " ");
+        } else if (piece.n !== null) {
+          answer.append(` [${piece.n}] `);
+        }
+      }
+      reply.append(el("div", { class: "answer" }, el("p", { class: "label" }, "Answer"), answer));
+    } else {
+      reply.append(
+        el("div", { class: "abstain" },
+          el("p", { class: "abstain-title" }, ABSTAIN_MESSAGE),
+          el("p", { class: "muted" },
+            r.citations.length
+              ? "The closest passages are below for you to judge; none of them is an answer."
+              : "No passages matched the filters; try widening them.")),
+      );
+    }
+
+    if (r.citations.length) {
+      const title = r.answerable ? "Sources" : "Closest passages (not an answer)";
+      reply.append(el("h4", { class: "cards-title" }, title));
+      const cards = el("ol", { class: "cards" });
+      for (const c of r.citations) cards.append(renderCard(c, turn, r.answerable));
+      reply.append(cards);
+    }
+
+    reply.append(renderActions(turn));
+  }
+
+  function renderCard(c, turn, answerable) {
+    const passage = el("blockquote", { class: "passage" });
+    appendMarked(passage, c.text, c.start, c.highlights, "hl");
+    const open = (event) => {
+      if (event.type === "click" && window.getSelection && String(window.getSelection()) !== "") return; // let people select text
+      openDocument(c, event.currentTarget.closest(".card").querySelector(".card-title"), turn.id);
+    };
+    const card = el("li", { class: answerable ? "card" : "card not-answer", id: `cite-${turn.id}-${c.n}`, onclick: open },
+      el("div", { class: "card-head" },
+        el("span", { class: "card-n", "aria-hidden": "true" }, `[${c.n}]`),
+        el("button", { type: "button", class: "card-title", "aria-label": `[${c.n}] ${c.title}: open the document at this passage` }, c.title)),
+      el("p", { class: "card-meta" },
+        el("span", { class: "kind" }, c.kind), " · ",
+        el("span", { class: "date" }, dateText(c.published)), " · ",
+        el("span", { class: "score" }, `score ${Number(c.score).toFixed(2)}`),
+        answerable ? null : " ",
+        answerable ? null : el("span", { class: "badge" }, "not an answer")),
+      passage);
+    return card;
+  }
+
+  function renderActions(turn) {
+    const status = el("span", { class: "small action-status", role: "status" });
+    const copy = el("button", {
+      type: "button", class: "secondary copy",
+      onclick: async () => {
+        const ok = await writeClipboard(copyText(turn));
+        status.textContent = ok ? "Answer copied with its references." : "Copying is blocked in this browser; select the text instead.";
+      },
+    }, "Copy answer");
+    return el("div", { class: "actions" }, el("div", { class: "copy-row" }, copy, status), renderFeedback(turn));
+  }
+
+  function renderFeedback(turn) {
+    const box = el("div", { class: "feedback", role: "group", "aria-label": "Feedback on this answer" });
+    const saved = turn.feedback && turn.feedback.saved;
+    if (saved) {
+      box.append(el("p", { class: "small feedback-thanks", tabindex: "-1" },
+        `Thank you: your feedback (${turn.feedback.rating === "up" ? "helpful" : "not helpful"}) was saved.`));
+      return box;
+    }
+    const commentId = `comment-${turn.id}`;
+    const comment = el("textarea", { id: commentId, rows: 2, maxlength: 2000, class: "comment" });
+    const status = el("span", { class: "small", role: "status" });
+    const details = el("div", { class: "feedback-more", hidden: true },
+      el("label", { for: commentId }, "Comment (optional)"), comment,
+      el("button", { type: "button", class: "send-feedback", onclick: () => sendFeedback(turn, comment.value, status, send) }, "Send feedback"));
+    const send = details.querySelector(".send-feedback");
+    const thumbs = [["up", "Helpful"], ["down", "Not helpful"]].map(([rating, label]) =>
+      el("button", {
+        type: "button", class: `thumb thumb-${rating}`, "aria-pressed": "false",
+        onclick: (event) => {
+          turn.pendingRating = rating;
+          saveTurns();
+          for (const t of box.querySelectorAll(".thumb")) t.setAttribute("aria-pressed", String(t === event.currentTarget));
+          details.hidden = false;
+          comment.focus();
+        },
+      }, el("span", { class: `icon icon-${rating}`, "aria-hidden": "true" }), label));
+    box.append(el("span", { class: "small" }, "Was this useful? "), ...thumbs, details, status);
+    if (turn.pendingRating) {
+      // chosen before a reload but not sent yet
+      box.querySelector(`.thumb-${turn.pendingRating}`).setAttribute("aria-pressed", "true");
+      details.hidden = false;
+    }
+    return box;
+  }
+
+  async function sendFeedback(turn, comment, status, button) {
+    if (!turn.pendingRating) return;
+    const r = turn.response;
+    const body = {
+      question: turn.question,
+      answer: r.answer,
+      answerable: r.answerable,
+      rating: turn.pendingRating,
+      citations: r.citations.map((c) => c.doc_id),
+    };
+    if (comment.trim()) body.comment = comment.trim();
+    button.disabled = true;
+    status.textContent = "Sending…";
+    try {
+      const saved = await requestJSON("/feedback", { method: "POST", body: JSON.stringify(body) });
+      turn.feedback = { rating: body.rating, comment: body.comment || null, saved: saved.id };
+      delete turn.pendingRating;
+      saveTurns();
+      const fresh = replaceTurn(turn);
+      const thanks = fresh.querySelector(".feedback-thanks");
+      if (thanks) {
+        thanks.focus(); // the button that had focus is gone with the form
+        announce(thanks.textContent);
+      }
+    } catch (err) {
+      status.textContent = err.message;
+      button.disabled = false;
+    }
+  }
+
+  // ---- the document panel --------------------------------------------------------------------
+  async function fetchDocument(docId) {
+    if (!documentCache.has(docId)) {
+      const promise = requestJSON(`/documents/${encodeURIComponent(docId)}`);
+      documentCache.set(docId, promise);
+      promise.catch(() => documentCache.delete(docId));
+    }
+    return documentCache.get(docId);
+  }
+
+  async function openDocument(citation, opener, turnId) {
+    const request = ++panelRequest;
+    panelOpener = opener;
+    for (const active of document.querySelectorAll(".card.active")) active.classList.remove("active");
+    const card = $(`cite-${turnId}-${citation.n}`);
+    if (card) card.classList.add("active");
+
+    ui.panel.hidden = false;
+    ui.layout.classList.add("with-doc");
+    ui.docTitle.textContent = citation.title;
+    ui.docMeta.textContent = `${citation.kind} · ${dateText(citation.published)} · passage [${citation.n}], characters ${citation.start}–${citation.end}`;
+    ui.docText.replaceChildren(el("p", { class: "muted" }, "Loading the document…"));
+    ui.docTitle.focus({ preventScroll: true });
+
+    let doc;
+    try {
+      doc = await fetchDocument(citation.doc_id);
+    } catch (err) {
+      if (request === panelRequest) ui.docText.replaceChildren(el("p", { class: "error" }, err.message));
+      return;
+    }
+    if (request !== panelRequest) return; // a later click won
+    const text = doc.text;
+    const passage = el("mark", { class: "passage-hl", id: "doc-passage" });
+    appendMarked(passage, text.slice(citation.start, citation.end), citation.start, citation.highlights, "hl");
+    ui.docText.replaceChildren(text.slice(0, citation.start), passage, text.slice(citation.end));
+    // scroll the panel only (scrollIntoView would also move the conversation beside it);
+    // the panel is positioned, so it is the passage's offsetParent
+    ui.panel.scrollTop = Math.max(0, passage.offsetTop - ui.panel.clientHeight / 3);
+  }
+
+  function closeDocument() {
+    ui.panel.hidden = true;
+    ui.layout.classList.remove("with-doc");
+    for (const active of document.querySelectorAll(".card.active")) active.classList.remove("active");
+    if (panelOpener && document.contains(panelOpener)) panelOpener.focus();
+    panelOpener = null;
+  }
+
+  // ---- filters -------------------------------------------------------------------------------
+  async function loadDocuments() {
+    let docs;
+    try {
+      docs = await requestJSON("/documents");
+    } catch (err) {
+      ui.filterDocsEmpty.textContent = `Could not load the document list: ${err.message}`;
+      return;
+    }
+    ui.filterDocsEmpty.remove();
+    const kinds = [];
+    for (const d of docs) {
+      const id = `doc-${d.doc_id}`;
+      ui.filterDocs.append(
+        el("div", { class: "check" },
+          el("input", { type: "checkbox", id, name: "doc_id", value: d.doc_id }),
+          el("label", { for: id }, d.title, " ", el("span", { class: "muted small" }, `(${d.kind}, ${dateText(d.published)})`))),
+      );
+      if (!kinds.includes(d.kind)) kinds.push(d.kind);
+    }
+    for (const kind of kinds.sort()) {
+      const id = `kind-${kind}`;
+      ui.filterKinds.append(
+        el("div", { class: "check" },
+          el("input", { type: "checkbox", id, name: "kind", value: kind }),
+          el("label", { for: id }, kind)),
+      );
+    }
+  }
+
+  function currentFilters() {
+    const checked = (name) => [...document.querySelectorAll(`input[name="${name}"]:checked`)].map((i) => i.value);
+    const filters = {};
+    const docIds = checked("doc_id");
+    const kinds = checked("kind");
+    if (docIds.length) filters.doc_id = docIds;
+    if (kinds.length) filters.kind = kinds;
+    if (ui.from.value) filters.published_from = ui.from.value;
+    if (ui.to.value) filters.published_to = ui.to.value;
+    return Object.keys(filters).length ? filters : null;
+  }
+
+  function updateFilterSummary() {
+    const f = currentFilters();
+    const active = f ? Object.keys(f).length : 0;
+    ui.filtersSummary.textContent = active ? `Filters (${active} active)` : "Filters";
+  }
+
+  // ---- asking --------------------------------------------------------------------------------
+  function setBusy(state) {
+    busy = state;
+    ui.question.disabled = state;
+    ui.send.disabled = state;
+    ui.status.textContent = state ? "searching…" : "";
+    ui.turns.setAttribute("aria-busy", String(state));
+  }
+
+  async function ask(question, filters) {
+    const turn = {
+      id: Date.now().toString(36) + Math.random().toString(36).slice(2, 6),
+      question,
+      filters: filters || null,
+      askedAt: new Date().toISOString(),
+    };
+    turns.push(turn);
+    saveTurns();
+    replaceTurn(turn).scrollIntoView({ block: "end" });
+    setBusy(true);
+    const body = { question };
+    if (turn.filters) body.filters = turn.filters;
+    try {
+      turn.response = await requestJSON("/ask", { method: "POST", body: JSON.stringify(body) });
+    } catch (err) {
+      turn.error = err.message;
+    }
+    setBusy(false);
+    saveTurns();
+    const rendered = replaceTurn(turn);
+    rendered.scrollIntoView({ block: "nearest" });
+    if (turn.error) announce(`No answer: ${turn.error}`);
+    else if (turn.response.answerable) announce(`Answer: ${turn.response.answer}`);
+    else announce(`${ABSTAIN_MESSAGE} ${turn.response.citations.length} closest passages are shown.`);
+    ui.question.focus();
+  }
+
+  function submit() {
+    const question = ui.question.value.trim();
+    if (busy) return;
+    if (!question) {
+      ui.status.textContent = "Type a question first.";
+      ui.question.focus();
+      return;
+    }
+    ui.question.value = "";
+    ask(question, currentFilters());
+  }
+
+  // ---- wiring --------------------------------------------------------------------------------
+  ui.form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    submit();
+  });
+  ui.question.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      submit();
+    }
+  });
+  ui.clear.addEventListener("click", () => {
+    turns = [];
+    saveTurns();
+    renderAll();
+    closeDocument();
+    announce("Conversation cleared.");
+    ui.question.focus();
+  });
+  ui.closeDoc.addEventListener("click", closeDocument);
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && !ui.panel.hidden) closeDocument();
+  });
+  for (const input of [ui.filterDocs, ui.filterKinds, ui.from, ui.to]) input.addEventListener("change", updateFilterSummary);
+  ui.resetFilters.addEventListener("click", () => {
+    for (const box of ui.filters.querySelectorAll("input[type=checkbox]")) box.checked = false;
+    ui.from.value = "";
+    ui.to.value = "";
+    updateFilterSummary();
+  });
+
+  // A turn left "searching…" by a reload never got its answer.
+  for (const turn of turns) {
+    if (!turn.response && !turn.error) turn.error = "The page was reloaded before this answer arrived. Ask again.";
+  }
+  renderAll();
+  if (turns.length) ui.turns.lastElementChild.scrollIntoView({ block: "end" });
+  loadDocuments();
+  document.documentElement.dataset.ready = "true"; // tests wait for this
+})();

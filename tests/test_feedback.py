@@ -1,0 +1,117 @@
+"""Feedback on answers: the SQLite store, POST /feedback, GET /feedback/export, bad input."""
+
+from __future__ import annotations
+
+import csv
+import io
+import sqlite3
+
+import pytest
+from fastapi.testclient import TestClient
+
+from service.feedback import FeedbackStore, FeedbackStoreError, NewFeedback, to_csv
+
+GOOD = {
+    "question": "which government department gets copied into the ofsted monitoring letter?",
+    "answer": "I am copying this letter to the Department for Education. [1]",
+    "answerable": True,
+    "rating": "up",
+    "comment": "Exactly the sentence I needed.",
+    "citations": ["ofsted-monitoring-letter-2019-11", "wakefield-express-council-failings-risk"],
+}
+
+
+@pytest.fixture
+def feedback_client(tmp_path, settings, encoder, built_index):
+    """An app of its own whose feedback file is private to the test."""
+    from service.main import create_app
+
+    app = create_app(settings.model_copy(update={"feedback_db": tmp_path / "fb" / "feedback.sqlite3"}), encoder)
+    with TestClient(app) as client:
+        yield client
+
+
+def test_store_keeps_items_across_instances_in_wal_mode(tmp_path):
+    path = tmp_path / "feedback.sqlite3"
+    FeedbackStore(path).add(NewFeedback("q1", "a1", True, "up", None, ("doc-a",)))
+    FeedbackStore(path).add(NewFeedback("q2", "a2", False, "down", "wrong letter"))
+    items = FeedbackStore(path).all()
+    assert [(f.id, f.question, f.rating, f.answerable, f.comment, f.citations) for f in items] == [
+        (1, "q1", "up", True, None, ("doc-a",)),
+        (2, "q2", "down", False, "wrong letter", ()),
+    ]
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_store_names_the_file_it_cannot_open(tmp_path):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where a folder should be")
+    with pytest.raises(FeedbackStoreError, match="not-a-folder"):
+        FeedbackStore(blocker / "feedback.sqlite3").add(NewFeedback("q", "a", True, "up"))
+
+
+def test_csv_cells_cannot_start_a_spreadsheet_formula():
+    from service.feedback import StoredFeedback
+
+    rows = list(csv.reader(io.StringIO(to_csv([StoredFeedback(1, "t", "=HYPERLINK(\"x\")", "a", True, "down", "+1", ("d",))]))))
+    assert rows[0][:3] == ["id", "created_at", "question"]
+    assert rows[1][2] == "'=HYPERLINK(\"x\")" and rows[1][6] == "'+1"
+
+
+def test_posted_feedback_is_exported_as_json_and_csv(feedback_client):
+    saved = feedback_client.post("/feedback", json=GOOD)
+    assert saved.status_code == 201 and saved.json()["id"] == 1
+    feedback_client.post("/feedback", json={**GOOD, "rating": "down", "comment": "   ", "answerable": False, "citations": []})
+
+    exported = feedback_client.get("/feedback/export").json()
+    assert [(e["rating"], e["comment"], e["answerable"]) for e in exported] == [("up", GOOD["comment"], True), ("down", None, False)]
+    assert exported[0]["citations"] == GOOD["citations"] and exported[0]["question"] == GOOD["question"]
+
+    response = feedback_client.get("/feedback/export", params={"format": "csv"})
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
+    assert "attachment" in response.headers["content-disposition"]
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    assert [r["rating"] for r in rows] == ["up", "down"]
+    assert rows[0]["citations"] == " ".join(GOOD["citations"]) and rows[0]["comment"] == GOOD["comment"]
+
+
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        ({"rating": "meh"}, "rating"),
+        ({"comment": "x" * 2001}, "comment"),
+        ({"question": "   "}, "question"),
+        ({"answerable": "perhaps"}, "answerable"),
+        ({"extra": 1}, "extra"),
+        ({"citations": "not-a-list"}, "citations"),
+    ],
+)
+def test_bad_feedback_is_a_422_naming_the_field_and_stores_nothing(feedback_client, change, field):
+    response = feedback_client.post("/feedback", json={**GOOD, **change})
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert error["code"] == "invalid_request" and field in error["message"]
+    assert feedback_client.get("/feedback/export").json() == []
+
+
+def test_feedback_without_fields_or_json_is_a_422(feedback_client):
+    assert feedback_client.post("/feedback", json={"rating": "up"}).status_code == 422
+    response = feedback_client.post("/feedback", content=b"not json", headers={"content-type": "application/json"})
+    assert response.status_code == 422 and "error" in response.json()
+
+
+def test_export_format_must_be_csv_or_json(feedback_client):
+    response = feedback_client.get("/feedback/export", params={"format": "xlsx"})
+    assert response.status_code == 422 and "format" in response.json()["error"]["message"]
+
+
+def test_unwritable_feedback_store_is_a_503_with_a_reason(tmp_path, settings, encoder, built_index):
+    from service.main import create_app
+
+    blocker = tmp_path / "blocker"
+    blocker.write_text("a file where the feedback folder should be")
+    app = create_app(settings.model_copy(update={"feedback_db": blocker / "feedback.sqlite3"}), encoder)
+    with TestClient(app) as client:
+        response = client.post("/feedback", json=GOOD)
+    assert response.status_code == 503 and "blocker" in response.json()["error"]["message"]
