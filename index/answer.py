@@ -42,6 +42,9 @@ _ANSWER_MARGIN = 0.15
 _TYPED_MARGIN = 0.25
 # Two sentences this similar say the same thing (news items quoting the letter).
 _DUPLICATE_COSINE = 0.92
+# Several documents report the same finding; the inspectorate's own words are the primary source.
+_PRIMARY_KINDS = frozenset({"inspection-letter", "inspection-report"})
+_PRIMARY_SOURCE_BONUS = 0.02
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,8 @@ def _score_sentences(index: InspectionIndex, question: str, query_vector: np.nda
         context = _PASSAGE_COSINE * float(index.passage_vectors[pid] @ query_vector) + _PASSAGE_OVERLAP * lexicon.weighted_overlap(
             q_tokens, set(tokenize(passage.text))
         )
+        if index.documents[passage.doc_id].kind in _PRIMARY_KINDS:
+            context += _PRIMARY_SOURCE_BONUS
         cosines = index.sentence_vectors[sids] @ query_vector
         for sid, cos in zip(sids, cosines):
             overlap = lexicon.weighted_overlap(q_tokens, set(tokenize(index.sentences[sid].text)))
@@ -193,7 +198,8 @@ def _compose(index, question, ranked, chosen, relevance, started) -> Answer:
 
     highlights: dict[int, list[tuple[int, int]]] = {}
     parts = []
-    for c in chosen:
+    # read the quoted sentences in citation order, and in document order within one passage
+    for c in sorted(chosen, key=lambda c: (marker(c.sentence), c.sentence.start)):
         n = marker(c.sentence)
         highlights.setdefault(n, []).append((c.sentence.start, c.sentence.end))
         parts.append(f"{c.sentence.text} [{n}]")
