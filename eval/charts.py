@@ -35,18 +35,21 @@ def tradeoff_chart(sweeps: dict[str, tuple[list[dict], float]], path: Path) -> N
         points = [(r["answer_rate"], r["abstention"], r["threshold"]) for r in rows if r["answer_rate"] is not None and r["abstention"] is not None]
         if not points:
             continue
-        line = ax.plot([p[0] for p in points], [p[1] for p in points], marker=".", label=name)[0]
-        for x, y, t in points:
+        line = ax.plot([p[0] for p in points], [p[1] for p in points], marker=".", label=f"{name} (threshold {current:g})")[0]
+        for i, (x, y, t) in enumerate(points):
             if t == current:
                 ax.plot([x], [y], marker="o", markersize=11, fillstyle="none", color=line.get_color())
-                ax.annotate(f"threshold {t:g}", (x, y), textcoords="offset points", xytext=(6, 6), fontsize=8)
+            if t == current or i % 4 == 0:
+                # label inward from the right edge so the text stays inside the axes
+                ax.annotate(f"{t:g}", (x, y), textcoords="offset points", xytext=(-6 if x > 0.8 else 6, 6),
+                            ha="right" if x > 0.8 else "left", fontsize=7, color=line.get_color())
     ax.set_xlabel("answer rate (answerable questions answered)")
     ax.set_ylabel("abstention (unanswerable questions declined)")
     ax.set_xlim(-0.02, 1.02)
     ax.set_ylim(-0.02, 1.02)
     ax.grid(alpha=0.3)
     ax.legend(loc="lower left")
-    ax.set_title("Abstention trade-off over the threshold")
+    ax.set_title("Abstention trade-off: each point is one threshold (labelled)")
     fig.tight_layout()
     fig.savefig(path, format="png")
     plt.close(fig)

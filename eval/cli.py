@@ -119,10 +119,9 @@ class _Lab:
         return settings, load_index(settings.index_dir, settings)
 
 
-def build_systems(args: argparse.Namespace, lab: _Lab) -> list:
+def build_systems(args: argparse.Namespace, configs: list[Config], lab: _Lab) -> list:
     from eval.systems import Bm25System, HttpSystem, NaiveSystem, PipelineSystem
 
-    configs = [parse_config(text) for text in args.config or []]
     systems = []
     for name in args.systems:
         if name == "ours" and args.url:
@@ -137,8 +136,6 @@ def build_systems(args: argparse.Namespace, lab: _Lab) -> list:
     for slot, config in enumerate(configs, 1):
         settings, index = lab.config_index(config, slot)
         systems.append(PipelineSystem(config.name, lab.answerer(settings, index), _describe(settings, index)))
-    if len({s.name for s in systems}) != len(systems):
-        raise EvaluationError("two systems share a name; give each --config once")
     if not systems:
         raise EvaluationError("nothing to evaluate: --systems is empty and no --config was given")
     return systems
@@ -172,13 +169,17 @@ def run(args: argparse.Namespace, settings: Settings | None = None, encoder=None
     if args.questions is None:
         raise EvaluationError(f"no --questions given and no dev set at {DEV_QUESTIONS}")
     questions = load_questions(args.questions)
-    for text in args.config or []:
-        parse_config(text)  # a typo fails now, not after minutes of index building
+    settings = settings or get_settings()
+    configs = [parse_config(text) for text in args.config or []]
+    for config in configs:
+        apply_config(settings, config, settings.index_dir)  # a bad value fails now, not after minutes of index building
+    if len({c.name for c in configs}) != len(configs):
+        raise EvaluationError("the same --config is given twice")
     log = (lambda message: None) if args.quiet else (lambda message: print(message, file=sys.stderr))
     command = command_line(args)
     with tempfile.TemporaryDirectory(prefix="inspectqa-eval-") as work:
-        lab = _Lab(settings or get_settings(), encoder, Path(work), log)
-        systems = build_systems(args, lab)
+        lab = _Lab(settings, encoder, Path(work), log)
+        systems = build_systems(args, configs, lab)
         log(f"{len(questions)} questions x {len(systems)} systems: {', '.join(s.name for s in systems)}")
         result = evaluate(questions, systems, args.top_k, progress=not args.quiet)
     written = write_outputs(result, args.out, str(args.questions), command)

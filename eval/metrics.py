@@ -104,7 +104,7 @@ def threshold_grid(relevances: Sequence[float], step: float = 0.025) -> list[flo
     if not relevances:
         return []
     low = math.floor(min(relevances) / step) * step
-    high = math.ceil(max(relevances) / step) * step + step
+    high = (math.floor(max(relevances) / step) + 1) * step  # the first threshold at which every question abstains
     return [round(low + i * step, 4) for i in range(int(round((high - low) / step)) + 1)]
 
 
