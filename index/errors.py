@@ -27,3 +27,7 @@ class ModelUnavailable(InspectQAError):
 
 class UnknownDocument(InspectQAError):
     """A doc_id that the index does not hold."""
+
+
+class EvaluationError(InspectQAError):
+    """The evaluation cannot run: a malformed questions file, a bad --config, an unreachable server."""

@@ -9,6 +9,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+from eval.cli import register as register_eval
 from index.errors import InspectQAError
 from index.settings import Settings, get_settings
 
@@ -136,6 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, help="port (default: INSPECTQA_PORT or 8000)")
     serve.add_argument("--index", type=Path, help="index folder (default: INSPECTQA_INDEX_DIR)")
     serve.set_defaults(func=_cmd_serve)
+    register_eval(commands)
     return parser
 
 

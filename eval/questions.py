@@ -1,0 +1,72 @@
+"""Read a gold question file (JSONL): one question per line with its evidence quotes and kind."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from index.errors import EvaluationError
+from index.settings import PROJECT_ROOT
+
+# The shared dev set sits beside the repository, not in it.
+DEV_QUESTIONS = PROJECT_ROOT.parent / "shared" / "eval" / "dev_questions.jsonl"
+
+
+@dataclass(frozen=True)
+class GoldQuestion:
+    id: str
+    question: str
+    answerable: bool
+    quotes: tuple[str, ...]  # gold evidence sentences; empty for an unanswerable question
+    quote_docs: tuple[str, ...]  # the source file each quote comes from, same order
+    answer: str
+    kind: str
+
+
+def parse_question(row: object, where: str) -> GoldQuestion:
+    if not isinstance(row, dict):
+        raise EvaluationError(f"{where}: each line must be a JSON object")
+    missing = [key for key in ("id", "question", "answerable", "kind") if key not in row]
+    if missing:
+        raise EvaluationError(f"{where}: missing {', '.join(missing)}")
+    if not isinstance(row["answerable"], bool):
+        raise EvaluationError(f"{where}: answerable must be true or false")
+    evidence = row.get("evidence") or []
+    if not isinstance(evidence, list) or not all(isinstance(e, dict) and isinstance(e.get("quote"), str) and e["quote"].strip() for e in evidence):
+        raise EvaluationError(f"{where}: evidence must be a list of objects each with a non-empty 'quote'")
+    if row["answerable"] and not evidence:
+        raise EvaluationError(f"{where}: an answerable question needs at least one evidence quote to be scored")
+    return GoldQuestion(
+        id=str(row["id"]),
+        question=str(row["question"]),
+        answerable=row["answerable"],
+        quotes=tuple(e["quote"] for e in evidence),
+        quote_docs=tuple(str(e.get("doc", "")) for e in evidence),
+        answer=str(row.get("answer") or ""),
+        kind=str(row["kind"]),
+    )
+
+
+def load_questions(path: Path) -> list[GoldQuestion]:
+    """Every question in the JSONL file at `path`, in file order; blank lines are skipped."""
+    path = Path(path)
+    if not path.is_file():
+        raise EvaluationError(f"no questions file at {path}; pass --questions FILE (JSONL)")
+    questions, seen = [], set()
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        where = f"{path}, line {number}"
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise EvaluationError(f"{where}: not valid JSON ({exc.msg})") from None
+        question = parse_question(row, where)
+        if question.id in seen:
+            raise EvaluationError(f"{where}: id {question.id!r} appears twice")
+        seen.add(question.id)
+        questions.append(question)
+    if not questions:
+        raise EvaluationError(f"{path} holds no questions")
+    return questions
