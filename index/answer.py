@@ -111,7 +111,10 @@ def _normalise(text: str) -> str:
     return re.sub(r"\W+", " ", text.lower()).strip()
 
 
-def _pick_answer_sentences(index: InspectionIndex, question: str, scored: list[_ScoredSentence], limit: int, threshold: float):
+def _pick_answer_sentences(
+    index: InspectionIndex, question: str, scored: list[_ScoredSentence], limit: int, threshold: float, max_chars: int
+):
+    """The best sentence and up to `limit - 1` nearly-as-good others that fit in `max_chars`; [] to abstain."""
     candidates = scored
     if not candidates or candidates[0].score < threshold:
         return []
@@ -123,9 +126,12 @@ def _pick_answer_sentences(index: InspectionIndex, question: str, scored: list[_
         candidates = typed
     best = candidates[0].score
     chosen: list[_ScoredSentence] = []
+    length = 0
     for cand in candidates:
         if len(chosen) == limit or cand.score < max(threshold, best - _ANSWER_MARGIN):
             break
+        if chosen and length + len(cand.sentence.text) > max_chars:
+            continue  # a shorter supporting sentence may still fit
         vec = index.sentence_vectors[cand.sentence.sentence_id]
         if any(
             _normalise(c.sentence.text) == _normalise(cand.sentence.text)
@@ -134,6 +140,7 @@ def _pick_answer_sentences(index: InspectionIndex, question: str, scored: list[_
         ):
             continue
         chosen.append(cand)
+        length += len(cand.sentence.text)
     return chosen
 
 
@@ -187,7 +194,7 @@ class QuestionAnswerer:
         scored = _score_sentences(self.index, question, query_vector, [r.passage.passage_id for r in pool])
         ranked = _rerank(pool, scored, self.index)[:top_k]
         in_top = {sid for r in ranked for sid in self.index.passage_sentences[r.passage.passage_id]}
-        chosen = _pick_answer_sentences(self.index, question, [x for x in scored if x.sentence.sentence_id in in_top], s.answer_sentences, s.abstain_threshold)
+        chosen = _pick_answer_sentences(self.index, question, [x for x in scored if x.sentence.sentence_id in in_top], s.answer_sentences, s.abstain_threshold, s.answer_max_chars)
         relevance = scored[0].score if scored else 0.0
         return _compose(self.index, question, ranked, chosen, relevance, started)
 

@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     candidates: int = Field(30, ge=5, le=1000, description="Passages each retriever (dense, BM25) hands to fusion.")
     rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant.")
     answer_sentences: int = Field(3, ge=1, le=10, description="Most sentences quoted in an answer.")
+    answer_max_chars: int = Field(
+        450, ge=50, le=5000, description="Further sentences join an answer only while it stays within this many characters."
+    )
     abstain_threshold: float = Field(
         0.5, ge=-1.0, le=1.0, description="Below this best sentence relevance the service says the material does not answer."
     )
