@@ -80,10 +80,17 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
     from service.main import create_app
 
+    from service.access import check_bind
+    from service.observe import configure_json_logging
+
     settings = _settings(args)
     host = args.host or settings.host
     port = args.port or settings.port
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    check_bind(host, settings)
+    configure_json_logging()
+    # proxy_headers off: the peer address must be the real one, since trusted_proxies is checked against it;
+    # access_log off: the service writes its own access line, with the request id
+    uvicorn.run(create_app(settings), host=host, port=port, log_config=None, access_log=False, proxy_headers=False)
     return 0
 
 
@@ -136,6 +143,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, help="port (default: INSPECTQA_PORT or 8000)")
     serve.add_argument("--index", type=Path, help="index folder (default: INSPECTQA_INDEX_DIR)")
     serve.set_defaults(func=_cmd_serve)
+
+    from service import keys_cli
+
+    keys_cli.register(commands)
     return parser
 
 

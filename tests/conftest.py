@@ -25,7 +25,8 @@ def encoder() -> Encoder:
 
 @pytest.fixture(scope="session")
 def settings(tmp_path_factory) -> Settings:
-    return Settings(index_dir=tmp_path_factory.mktemp("served") / "index")
+    # auth off: these fixtures test the API itself; tests/test_ops.py covers keys, limits and SSO
+    return Settings(index_dir=tmp_path_factory.mktemp("served") / "index", auth="off", rate_limit_per_minute=0)
 
 
 @pytest.fixture(scope="session")
