@@ -15,7 +15,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily
-from starlette.routing import Match
+from starlette.routing import compile_path
 
 log = logging.getLogger("inspectqa")
 access_log = logging.getLogger("inspectqa.access")
@@ -171,13 +171,27 @@ def configure_json_logging(level: int = logging.INFO) -> None:
 # ---------------------------------------------------------------- per-request: id, metrics, access log
 
 
-def route_template(app, scope) -> str:
-    """The route's path template (bounded label values), or 'unmatched'."""
-    for route in app.router.routes:
-        match, _ = route.matches(scope)
-        if match is Match.FULL:
-            return getattr(route, "path", "unmatched")
-    return "unmatched"
+class RouteLabels:
+    """The route template a request is for: a bounded label value, so that /documents/x and
+    /documents/y count together and probes of random paths all count as 'unmatched'."""
+
+    def __init__(self, app):
+        self.app = app
+        self._patterns = None
+
+    def _known(self):
+        if self._patterns is None:
+            paths = [*self.app.openapi().get("paths", {}), "/docs", "/redoc", "/openapi.json"]
+            self._patterns = [(compile_path(p)[0], p) for p in paths]
+        return self._patterns
+
+    def __call__(self, scope) -> str:
+        route = scope.get("route")  # set by the router when the request reached it
+        if route is not None and isinstance(getattr(route, "path", None), str):
+            return route.path
+        # refused before routing (401, 413, 429, 504): match the path against the API's templates
+        path = scope["path"]
+        return next((template for pattern, template in self._known() if pattern.match(path)), "unmatched")
 
 
 def _question_of(body: bytes | None) -> str | None:
@@ -193,7 +207,7 @@ class RequestContextMiddleware:
 
     def __init__(self, app, fastapi_app, metrics: Metrics, log_questions: bool):
         self.app = app
-        self.fastapi_app = fastapi_app
+        self.route_of = RouteLabels(fastapi_app)
         self.metrics = metrics
         self.log_questions = log_questions
 
@@ -203,7 +217,6 @@ class RequestContextMiddleware:
         incoming = next((v.decode("latin-1") for k, v in scope.get("headers", ()) if k == b"x-request-id"), "")
         request_id = incoming if _GOOD_REQUEST_ID.match(incoming) else uuid.uuid4().hex
         token = request_id_var.set(request_id)
-        route = route_template(self.fastapi_app, scope)
         status = 500
         started = time.perf_counter()
 
@@ -219,6 +232,7 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send_with_id)
         finally:
             took = time.perf_counter() - started
+            route = self.route_of(scope)
             labels = (route, scope["method"], str(status))
             self.metrics.requests.labels(*labels).inc()
             self.metrics.latency.labels(*labels).observe(took)
