@@ -89,7 +89,8 @@ async def run_load(url: str, clients: int, duration: float, key: str | None = No
     headers = {"Authorization": f"Bearer {key}"} if key else {}
     latencies: list[float] = []
     statuses: dict[str, int] = {}
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    # idle connections are dropped before the server's 5 s keep-alive would close them under a request
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients, keepalive_expiry=2.0)
     async with httpx.AsyncClient(base_url=url, headers=headers, timeout=120, limits=limits) as http:
         started = time.monotonic()
         deadline = started + duration

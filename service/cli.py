@@ -89,8 +89,9 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     check_bind(host, settings)
     configure_json_logging()
     # proxy_headers off: the peer address must be the real one, since trusted_proxies is checked against it;
-    # access_log off: the service writes its own access line, with the request id
-    uvicorn.run(create_app(settings), host=host, port=port, log_config=None, access_log=False, proxy_headers=False)
+    # access_log off: the service writes its own access line, with the request id;
+    # keep-alive longer than a reverse proxy's idle timeout (nginx: 60 s), so the proxy, not us, closes idle connections
+    uvicorn.run(create_app(settings), host=host, port=port, log_config=None, access_log=False, proxy_headers=False, timeout_keep_alive=75)
     return 0
 
 
