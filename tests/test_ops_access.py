@@ -94,8 +94,9 @@ def test_sso_header_is_believed_only_from_a_trusted_proxy(settings, encoder, bui
 
 def test_the_chat_page_paths_are_left_to_the_sso_proxy(keyed):
     http, _, _ = keyed
-    # no page exists on this branch: a public path reaches the router (404), it is not refused (401)
-    assert http.get("/static/app.js").status_code == 404
+    # reached without a key (200 where the page exists, 404 where it does not), never refused with 401
+    for path in ("/", "/static/app.js"):
+        assert http.get(path).status_code in (200, 404), path
 
 
 def test_cors_is_off_by_default_and_allows_only_configured_origins(settings, encoder, built_index):
@@ -143,3 +144,20 @@ def test_keys_cli_adds_lists_and_revokes(tmp_path, settings, encoder, built_inde
     assert "revoked" in _cli("keys", "list", "--keys-file", keys_file).stdout
     again = _cli("keys", "revoke", "reporting", "--keys-file", keys_file)
     assert again.returncode == 2 and "no active key" in again.stderr
+
+
+def test_a_route_added_later_is_protected_without_being_listed(settings, encoder, built_index, keys_file):
+    from fastapi.testclient import TestClient
+
+    from service.main import create_app
+
+    key = add_key(keys_file, "later")
+    app = create_app(settings.model_copy(update={"auth": "keys", "keys_file": keys_file}), encoder)
+
+    @app.post("/feedback")
+    def feedback() -> dict:
+        return {"stored": True}
+
+    with TestClient(app) as http:
+        assert http.post("/feedback").status_code == 401
+        assert http.post("/feedback", headers={"Authorization": f"Bearer {key}"}).json() == {"stored": True}
