@@ -78,8 +78,6 @@ def _cmd_ask(args: argparse.Namespace) -> int:
 def _cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from service.main import create_app
-
     from service.access import check_bind
     from service.observe import configure_json_logging
 
@@ -87,7 +85,10 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     host = args.host or settings.host
     port = args.port or settings.port
     check_bind(host, settings)
-    configure_json_logging()
+    configure_json_logging()  # before the heavy imports, whose loaders log too
+
+    from service.main import create_app
+
     # proxy_headers off: the peer address must be the real one, since trusted_proxies is checked against it;
     # access_log off: the service writes its own access line, with the request id;
     # keep-alive longer than a reverse proxy's idle timeout (nginx: 60 s), so the proxy, not us, closes idle connections
