@@ -135,3 +135,22 @@ def test_reload_under_concurrent_asks_has_zero_errors(tmp_path, settings, encode
     errors = [s for s in statuses if s != 200]
     print(f"reload under load: {len(statuses)} asks during 4 reloads, {len(errors)} errors")
     assert len(statuses) > 20 and errors == []
+
+
+def test_a_request_holding_the_old_index_finishes_on_it_after_a_swap(tmp_path, settings, encoder, built_index):
+    """What an in-flight request sees: the answerer it started with, even once the rebuild has deleted its files."""
+    from index.answer import answer_question
+
+    served = settings.model_copy(update={"index_dir": tmp_path / "index"})
+    build_index(served, encoder)
+    with app_client(served, encoder, index_dir=served.index_dir) as http:
+        old = http.app_ref.state.service.answerer  # as a request that has started holds it
+        old_dir = old.index.path
+        build_index(served, encoder)  # a new build; the old build directory is deleted
+        assert not old_dir.exists()
+        assert http.post("/admin/reload").status_code == 200
+        new = http.app_ref.state.service.answerer
+        assert new is not old and new.index.path != old_dir
+        finished = answer_question(old, QUESTION)
+        assert finished.answerable and finished.citations
+        assert http.post("/ask", json={"question": QUESTION}).status_code == 200
