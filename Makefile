@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install index run test clean
+.PHONY: install index run test load clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,8 +20,13 @@ install: $(STAMP)
 index: $(STAMP)
 	$(VENV)/bin/inspectqa index build
 
+# auth off for this one-command local start only: loopback, and the service logs a warning (docs/operations.md)
 run: index
-	$(VENV)/bin/inspectqa serve --host 127.0.0.1 --port 8000
+	INSPECTQA_AUTH=$${INSPECTQA_AUTH:-off} $(VENV)/bin/inspectqa serve --host 127.0.0.1 --port 8000
+
+# 50 clients x 30 s against /ask on a server it starts on 127.0.0.1 and stops
+load: index
+	$(PY) -m eval.load --serve --clients 50 --duration 30 --json var/load-report.json
 
 test: $(STAMP)
 	$(PY) -m pytest

@@ -79,12 +79,21 @@ def _cmd_ask(args: argparse.Namespace) -> int:
 def _cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from service.main import create_app
+    from service.access import check_bind
+    from service.observe import configure_json_logging
 
     settings = _settings(args)
     host = args.host or settings.host
     port = args.port or settings.port
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    check_bind(host, settings)
+    configure_json_logging()  # before the heavy imports, whose loaders log too
+
+    from service.main import create_app
+
+    # proxy_headers off: the peer address must be the real one, since trusted_proxies is checked against it;
+    # access_log off: the service writes its own access line, with the request id;
+    # keep-alive longer than a reverse proxy's idle timeout (nginx: 60 s), so the proxy, not us, closes idle connections
+    uvicorn.run(create_app(settings), host=host, port=port, log_config=None, access_log=False, proxy_headers=False, timeout_keep_alive=75)
     return 0
 
 
@@ -138,6 +147,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--index", type=Path, help="index folder (default: INSPECTQA_INDEX_DIR)")
     serve.set_defaults(func=_cmd_serve)
     register_eval(commands)
+
+    from service import keys_cli
+
+    keys_cli.register(commands)
     return parser
 
 

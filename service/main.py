@@ -4,14 +4,21 @@ from __future__ import annotations
 
 from contextlib import asynccontextmanager
 
+import logging
+
 from fastapi import FastAPI
-from starlette.concurrency import run_in_threadpool
+from fastapi.middleware.cors import CORSMiddleware
 
 from index.embed import Encoder
 from index.settings import Settings, get_settings
+from service import observe, reload
+from service.access import Authenticator, AuthMiddleware
 from service.errors import install_error_handlers
+from service.limits import BodyLimitMiddleware, RateLimitMiddleware, TimeoutMiddleware
 from service.routes import ask, documents, feedback, health, ui
 from service.state import ServiceState
+
+log = logging.getLogger("inspectqa")
 
 DESCRIPTION = """
 Questions about Ofsted inspection material, answered with sentences quoted verbatim from the
@@ -25,15 +32,37 @@ def create_app(settings: Settings | None = None, encoder: Encoder | None = None)
     """A new app. `encoder` lets tests share one loaded model between apps."""
     settings = settings or get_settings()
 
+    authenticator = Authenticator(settings)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        app.state.service = await run_in_threadpool(ServiceState.load, settings, encoder)
+        for warning in authenticator.warnings():
+            log.warning(warning)
+        await reload.load_initial(app, settings, encoder)
+        watching = reload.watch_sighup(app)
         yield
+        if watching:
+            reload.unwatch_sighup()
 
     app = FastAPI(title="Inspection QA", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.service = ServiceState(settings=settings)
+    app.state.metrics = observe.Metrics()
     install_error_handlers(app)
-    for module in (ask, documents, health, feedback):
+    for module in (ask, documents, health, feedback, observe, reload):
         app.include_router(module.router)
     ui.install(app)
+    # Middleware runs outermost-last-added: request id/metrics/log > CORS > body cap > auth > rate > timeout > routes.
+    app.add_middleware(TimeoutMiddleware, seconds=settings.request_timeout_seconds)
+    app.add_middleware(RateLimitMiddleware, per_minute=settings.rate_limit_per_minute)
+    app.add_middleware(AuthMiddleware, authenticator=authenticator)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
+            expose_headers=["X-Request-ID", "Retry-After"],
+        )
+    app.add_middleware(observe.RequestContextMiddleware, fastapi_app=app, metrics=app.state.metrics, log_questions=settings.log_questions)
     return app

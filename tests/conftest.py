@@ -26,8 +26,9 @@ def encoder() -> Encoder:
 @pytest.fixture(scope="session")
 def settings(tmp_path_factory) -> Settings:
     served = tmp_path_factory.mktemp("served")
-    # feedback_db too: tests must never write into the developer's var/feedback.sqlite3
-    return Settings(index_dir=served / "index", feedback_db=served / "feedback.sqlite3")
+    # feedback_db too: tests must never write into the developer's var/feedback.sqlite3;
+    # auth off: these fixtures test the API itself; tests/test_ops_*.py cover keys, limits and SSO
+    return Settings(index_dir=served / "index", feedback_db=served / "feedback.sqlite3", auth="off", rate_limit_per_minute=0)
 
 
 @pytest.fixture(scope="session")

@@ -11,14 +11,15 @@ from service.errors import error_response
 router = APIRouter(tags=["health"])
 
 
+# async: answered on the event loop, so a burst of slow requests filling the worker threads cannot hold it up
 @router.get("/healthz")
-def healthz() -> dict:
+async def healthz() -> dict:
     """The process is up."""
     return {"status": "ok"}
 
 
 @router.get("/readyz")
-def readyz(state: State) -> JSONResponse:
+async def readyz(state: State) -> JSONResponse:
     """200 once the index is loaded; 503 with the reason when it is not."""
     if state.answerer is None:
         return error_response(503, "index_not_ready", f"the index is not loaded: {state.not_ready_reason}")

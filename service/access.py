@@ -1,0 +1,144 @@
+"""Who may call the API: API keys, a trusted single-sign-on header, or nobody checks (auth off).
+
+One ASGI middleware guards every path except a short public list, so a route added later is
+protected without anyone remembering to protect it. The chat page (`/`, `/static/*`) is public
+here on purpose: in production the SSO reverse proxy in front of it is what guards it.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+
+from fastapi import Request
+from fastapi.exceptions import HTTPException
+
+from index.errors import InspectQAError
+from index.settings import Settings
+from service.errors import error_response
+from service.keys import Identity, KeyRing
+
+log = logging.getLogger("inspectqa")
+
+# Liveness/readiness for orchestrators and load balancers, the API docs, and the chat page's files.
+PUBLIC_PATHS = frozenset({"/healthz", "/readyz", "/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json", "/", "/favicon.ico"})
+PUBLIC_PREFIXES = ("/static/",)
+ANONYMOUS = Identity("anonymous", "none", admin=True)  # auth off: local use, the operator is the only user
+
+
+def is_public(path: str) -> bool:
+    return path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
+
+
+class TrustedProxies:
+    """Addresses (or networks, e.g. 10.0.0.0/24) whose identity header is believed."""
+
+    def __init__(self, entries: list[str]):
+        self.networks = []
+        self.names = set()
+        for entry in entries:
+            try:
+                self.networks.append(ipaddress.ip_network(entry, strict=False))
+            except ValueError:
+                self.names.add(entry)  # a non-IP peer name, as ASGI test transports report
+
+    def __contains__(self, host: str | None) -> bool:
+        if not host:
+            return False
+        if host in self.names:
+            return True
+        try:
+            address = ipaddress.ip_address(host)
+        except ValueError:
+            return False
+        return any(address in net for net in self.networks)
+
+
+def _header(scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", ()):
+        if key == name:
+            return value.decode("latin-1")
+    return None
+
+
+class Authenticator:
+    """Works out the Identity of a request, or None when it has none."""
+
+    def __init__(self, settings: Settings):
+        self.enabled = settings.auth == "keys"
+        self.keyring = KeyRing(settings.keys_file)
+        self.proxies = TrustedProxies(settings.trusted_proxies)
+        self.identity_header = settings.identity_header.lower().encode("latin-1")
+
+    def identify(self, scope) -> tuple[Identity | None, str]:
+        """(identity, why not) for an HTTP scope."""
+        if not self.enabled:
+            return ANONYMOUS, ""
+        authorization = _header(scope, b"authorization")
+        if authorization is not None:
+            scheme, _, token = authorization.strip().partition(" ")
+            if scheme.lower() != "bearer" or not token.strip():
+                return None, "send the key as 'Authorization: Bearer <key>'"
+            identity = self.keyring.identify(token.strip())
+            return (identity, "") if identity else (None, "the API key is unknown or revoked")
+        client = scope.get("client") or (None, None)
+        if client[0] in self.proxies:
+            user = (_header(scope, self.identity_header) or "").strip()
+            if user:
+                return Identity(user[:128], "sso"), ""
+        return None, "this route needs an API key: send 'Authorization: Bearer <key>' (an operator makes one with 'inspectqa keys add NAME')"
+
+    def warnings(self) -> list[str]:
+        if not self.enabled:
+            return ["authentication is OFF (INSPECTQA_AUTH=off): anyone who can reach this port can use the API; use it on 127.0.0.1 only"]
+        out = []
+        if not self.keyring.keys() and not self.proxies.networks and not self.proxies.names:
+            out.append(f"no API keys in {self.keyring.path} and no trusted proxies: every API request will get 401; add a key with 'inspectqa keys add NAME'")
+        if self.keyring.error:
+            out.append(self.keyring.error)
+        return out
+
+
+class AuthMiddleware:
+    """401 JSON for every non-public path without a valid key or trusted identity; sets request.state.identity."""
+
+    def __init__(self, app, authenticator: Authenticator):
+        self.app = app
+        self.authenticator = authenticator
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        identity, why = self.authenticator.identify(scope)
+        if identity is None and not is_public(scope["path"]):
+            challenge = 'Bearer realm="inspectqa"' + (', error="invalid_token"' if "unknown or revoked" in why else "")
+            response = error_response(401, "unauthorized", why, {"WWW-Authenticate": challenge})
+            return await response(scope, receive, send)
+        scope.setdefault("state", {})["identity"] = identity
+        await self.app(scope, receive, send)
+
+
+def require_admin(request: Request) -> Identity:
+    """Route dependency: the caller holds an admin key (or auth is off)."""
+    identity = getattr(request.state, "identity", None)
+    if identity is None or not identity.admin:
+        raise HTTPException(403, "this route needs an admin key ('inspectqa keys add NAME --admin')")
+    return identity
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_bind(host: str, settings: Settings) -> None:
+    """Refuse to serve an open API on an address other machines can reach."""
+    if settings.auth == "off" and not is_loopback(host):
+        raise InspectQAError(
+            f"refusing to listen on {host} with authentication off; set INSPECTQA_AUTH=keys "
+            "(and make keys with 'inspectqa keys add NAME'), or bind 127.0.0.1"
+        )

@@ -1,0 +1,60 @@
+"""Schemathesis against the OpenAPI schema, in process, with auth on and a valid key: no input gives a 5xx.
+
+Bounded: 50 generated cases per operation, positive and negative (schema-violating) inputs.
+"""
+
+import hypothesis
+import pytest
+import schemathesis
+from schemathesis import GenerationMode
+from schemathesis.checks import not_a_server_error
+
+from service.keys import add_key
+
+MAX_EXAMPLES = 50
+_ran: dict[str, int] = {}  # generated requests per operation, printed for the record
+
+
+@pytest.fixture(scope="module")
+def api_key(tmp_path_factory):
+    keys = tmp_path_factory.mktemp("keys") / "keys.json"
+    return keys, add_key(keys, "schemathesis")  # a user key: /admin/reload is exercised up to its 403
+
+
+@pytest.fixture(scope="module")
+def keyed_schema(settings, encoder, built_index, api_key):
+    from service.main import create_app
+
+    app = create_app(settings.model_copy(update={"auth": "keys", "keys_file": api_key[0]}), encoder)
+    schema = schemathesis.openapi.from_asgi("/openapi.json", app)
+    return schema
+
+
+def test_no_generated_request_gets_a_5xx(keyed_schema, api_key):
+    headers = {"Authorization": f"Bearer {api_key[1]}"}
+    failures = []
+    operations = [(result.ok(), mode) for result in keyed_schema.get_all_operations() for mode in GenerationMode]
+    for operation, mode in operations:
+
+        @hypothesis.given(case=operation.as_strategy(mode))
+        @hypothesis.settings(
+            max_examples=MAX_EXAMPLES, deadline=None, suppress_health_check=list(hypothesis.HealthCheck), derandomize=True, database=None
+        )
+        def run(case):
+            response = case.call(headers=headers)
+            key = f"{operation.label} ({mode.value})"
+            _ran[key] = _ran.get(key, 0) + 1
+            if response.status_code >= 500:
+                failures.append(f"{case.method} {case.path} {case.body!r:.200} -> {response.status_code}: {response.text[:300]}")
+            case.validate_response(response, checks=[not_a_server_error])
+
+        try:
+            run()
+        except hypothesis.errors.Unsatisfiable:
+            assert mode is GenerationMode.NEGATIVE  # an operation without input has no wrong input to make
+    total = sum(_ran.values())
+    print(f"\nschemathesis: {total} generated requests over {len(_ran)} operations: {_ran}")
+    assert not failures, failures[:5]
+    assert {op.label for op, _ in operations} == {key.split(" (")[0] for key in _ran} and len(operations) >= 16
+    # operations that take input were each tried with many (operations without input have one request to make)
+    assert all(_ran[f"{op} ({m})"] >= 40 for op in ("POST /ask", "POST /search") for m in ("positive", "negative"))
