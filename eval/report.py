@@ -196,7 +196,8 @@ def render_markdown(doc: dict) -> str:
         lines += ["## Abstention trade-off", ""]
         lines += [
             "Had the pipeline answered exactly when its best-sentence relevance reaches the threshold, computed from the relevance "
-            "of each answer in this run without re-running. The configured threshold is in bold.",
+            "of each answer in this run without re-running; a question declined by another rule (a figure or date question with "
+            "no figure or date near the top) stays declined. The configured threshold is in bold.",
             "",
         ]
         for s in sweeps:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -59,14 +61,16 @@ def _tradeoff(outcomes: Sequence[Outcome], threshold: float | None):
     judged = [o.judgement for o in outcomes]
     if threshold is None or not judged or any(j.relevance is None for j in judged):
         return [], None
-    relevances = [j.relevance for j in judged]
+    # A question the system declined although relevant enough was declined by another rule (a
+    # "how many" question with no figure in sight): it stays declined at every threshold.
+    gated = [j.relevance if j.answered or j.relevance < threshold else -math.inf for j in judged]
     curve = metrics.abstention_tradeoff(
-        [j.relevance for j in judged if j.gold_answerable],
-        [j.relevance for j in judged if not j.gold_answerable],
-        sorted(set(metrics.threshold_grid(relevances)) | {threshold}),
+        [g for g, j in zip(gated, judged) if j.gold_answerable],
+        [g for g, j in zip(gated, judged) if not j.gold_answerable],
+        sorted(set(metrics.threshold_grid([j.relevance for j in judged])) | {threshold}),
     )
-    # does "answered exactly when relevance >= threshold" describe what the system did?
-    agree = sum(1 for j in judged if (j.relevance >= threshold) == j.answered)
+    # does "answered exactly when relevance >= threshold" (other rules kept) describe what the system did?
+    agree = sum(1 for g, j in zip(gated, judged) if (g >= threshold) == j.answered)
     return curve, (agree, len(judged))
 
 
