@@ -154,10 +154,23 @@ def test_a_route_added_later_is_protected_without_being_listed(settings, encoder
     key = add_key(keys_file, "later")
     app = create_app(settings.model_copy(update={"auth": "keys", "keys_file": keys_file}), encoder)
 
-    @app.post("/feedback")
-    def feedback() -> dict:
+    @app.post("/added-later")
+    def added_later() -> dict:
         return {"stored": True}
 
     with TestClient(app) as http:
-        assert http.post("/feedback").status_code == 401
-        assert http.post("/feedback", headers={"Authorization": f"Bearer {key}"}).json() == {"stored": True}
+        assert http.post("/added-later").status_code == 401
+        assert http.post("/added-later", headers={"Authorization": f"Bearer {key}"}).json() == {"stored": True}
+
+
+def test_feedback_export_needs_a_key_like_the_api(settings, encoder, built_index, keys_file, tmp_path):
+    from fastapi.testclient import TestClient
+
+    from service.main import create_app
+
+    key = add_key(keys_file, "reviewer")
+    locked = settings.model_copy(update={"auth": "keys", "keys_file": keys_file, "feedback_db": tmp_path / "fb.sqlite3"})
+    with TestClient(create_app(locked, encoder)) as http:
+        assert http.get("/feedback/export").status_code == 401
+        assert http.get("/").status_code == 200  # the page itself is guarded by the SSO proxy, not by keys
+        assert http.get("/feedback/export?format=json", headers={"Authorization": f"Bearer {key}"}).status_code == 200
