@@ -219,7 +219,7 @@ def _compose(index, question, ranked, chosen, relevance, started) -> Answer:
                 passage=r.passage,
                 title=doc.title,
                 kind=doc.kind,
-                published=doc.published.isoformat() if doc.published else None,
+                published=doc.published_iso,
                 score=round(r.dense_score, 4),
                 highlights=tuple(sorted(highlights.get(n, ()))),
             )

@@ -32,12 +32,16 @@ class Document:
     def content_hash(self) -> str:
         return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
 
+    @property
+    def published_iso(self) -> str | None:
+        return self.published.isoformat() if self.published else None
+
     def metadata(self) -> dict:
         return {
             "doc_id": self.doc_id,
             "title": self.title,
             "publisher": self.publisher,
-            "published": self.published.isoformat() if self.published else None,
+            "published": self.published_iso,
             "kind": self.kind,
             "source_file": self.source_file,
         }

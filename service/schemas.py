@@ -139,7 +139,7 @@ class SearchResponse(BaseModel):
                     doc_id=doc.doc_id,
                     title=doc.title,
                     kind=doc.kind,
-                    published=doc.published.isoformat() if doc.published else None,
+                    published=doc.published_iso,
                     text=r.passage.text,
                     start=r.passage.start,
                     end=r.passage.end,

@@ -19,7 +19,7 @@ def _summary(doc, passage_count: int) -> dict:
         "title": doc.title,
         "publisher": doc.publisher,
         "kind": doc.kind,
-        "published": doc.published.isoformat() if doc.published else None,
+        "published": doc.published_iso,
         "passage_count": passage_count,
     }
 
