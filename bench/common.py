@@ -133,3 +133,39 @@ def served(index_dir: Path, timeout: float = 180.0, env: dict | None = None):
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+@dataclass(frozen=True)
+class Row:
+    """One benchmark figure beside the reference it is measured against, in the same run."""
+
+    measure: str
+    value: float
+    reference: str
+    reference_value: float
+    unit: str = "ms"
+    target: float | None = None  # the ratio must not exceed this (or, when `higher_is_better`, reach it)
+    higher_is_better: bool = False
+
+    @property
+    def ratio(self) -> float:
+        return self.value / self.reference_value if self.reference_value else float("nan")
+
+    @property
+    def met(self) -> bool | None:
+        if self.target is None:
+            return None
+        return self.ratio >= self.target if self.higher_is_better else self.ratio <= self.target
+
+    def cells(self) -> list[str]:
+        target = "" if self.target is None else (("≥ " if self.higher_is_better else "≤ ") + f"{self.target:g}×")
+        met = {None: "", True: "met", False: "NOT met"}[self.met]
+        return [self.measure, f"{self.value:.1f} {self.unit}", self.reference, f"{self.reference_value:.1f} {self.unit}",
+                f"{self.ratio:.2f}×", target, met]
+
+
+def table(rows: list[Row]) -> str:
+    head = ["measure", "figure", "reference (same run)", "reference", "ratio", "target", ""]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines += ["| " + " | ".join(r.cells()) + " |" for r in rows]
+    return "\n".join(lines)

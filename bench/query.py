@@ -1,0 +1,105 @@
+"""Query-path timings: in-process answer, HTTP /ask, and the naive LangChain-tutorial pipeline,
+each beside one raw `model.encode([question])` timed on the same questions, interleaved.
+
+Interleaving (raw encode, then the measured call, question by question) puts both figures under
+the same momentary load, which matters on a shared two-core machine.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+
+from bench.common import Row, dev_questions, http_json, percentiles_ms, rss_mib, served, smaps_rollup_mib
+
+
+def _raw_encode_seconds(encoder, question: str) -> float:
+    t = time.perf_counter()
+    encoder._model.encode([question], convert_to_numpy=True, normalize_embeddings=True)
+    return time.perf_counter() - t
+
+
+def in_process(answerer, encoder, questions: list[str]) -> list[Row]:
+    """answer() with the query-vector cache cleared before each question, then the same questions cached."""
+    for q in questions[:3]:  # warm-up: first calls allocate
+        answerer.answer(q)
+        _raw_encode_seconds(encoder, q)
+    raw, cold, cached = [], [], []
+    for q in questions:
+        raw.append(_raw_encode_seconds(encoder, q))
+        answerer._cache.clear()  # cold: the question's vector must be encoded
+        t = time.perf_counter()
+        answerer.answer(q)
+        cold.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        answerer.answer(q)  # now served from the LRU cache of query vectors
+        cached.append(time.perf_counter() - t)
+    raw50, raw95 = percentiles_ms(raw)
+    c50, c95 = percentiles_ms(cold)
+    h50, h95 = percentiles_ms(cached)
+    return [
+        Row("answer() p50, cache cold", c50, "raw encode p50", raw50, target=1.5),
+        Row("answer() p95, cache cold", c95, "raw encode p95", raw95),
+        Row("answer() p50, query vector cached", h50, "raw encode p50", raw50),
+        Row("answer() p95, query vector cached", h95, "raw encode p95", raw95),
+    ]
+
+
+def http_ask(index_dir: Path, encoder, questions: list[str]) -> tuple[list[Row], dict]:
+    """POST /ask to a served `inspectqa` (distinct questions: each misses the cache once)."""
+    with served(index_dir) as server:
+        for q in ("warm up one", "warm up two"):
+            http_json(server.url + "/ask", {"question": q})
+        raw, cold, cached = [], [], []
+        for q in questions:
+            raw.append(_raw_encode_seconds(encoder, q))
+            t = time.perf_counter()
+            status, _ = http_json(server.url + "/ask", {"question": q})
+            cold.append(time.perf_counter() - t)
+            assert status == 200, status
+        for q in questions:
+            t = time.perf_counter()
+            http_json(server.url + "/ask", {"question": q})
+            cached.append(time.perf_counter() - t)
+        served_process = {"ready_seconds": server.ready_seconds, "pid": server.proc.pid,
+                          "rss_mib": rss_mib(server.proc.pid), "smaps": smaps_rollup_mib(server.proc.pid)}
+    raw50, raw95 = percentiles_ms(raw)
+    c50, c95 = percentiles_ms(cold)
+    h50, _ = percentiles_ms(cached)
+    return [
+        Row("HTTP /ask p50, cache cold", c50, "raw encode p50", raw50, target=2.0),
+        Row("HTTP /ask p95, cache cold", c95, "raw encode p95", raw95),
+        Row("HTTP /ask p50, repeated question", h50, "raw encode p50", raw50),
+    ], served_process
+
+
+def naive_pipeline(corpus_dir: Path, encoder, answerer, questions: list[str]) -> list[Row]:
+    """The LangChain tutorial: raw files, RecursiveCharacterTextSplitter(1000, 200), MiniLM, flat FAISS, top 4."""
+    import faiss
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+    splitter = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200)
+    chunks = [c for f in sorted(corpus_dir.glob("*.txt")) for c in splitter.split_text(f.read_text(encoding="utf-8"))]
+    vectors = encoder.encode(chunks)
+    flat = faiss.IndexFlatIP(vectors.shape[1])
+    flat.add(vectors)
+    naive, ours = [], []
+    for q in questions:
+        t = time.perf_counter()
+        qv = encoder._model.encode([q], convert_to_numpy=True, normalize_embeddings=True)
+        flat.search(np.asarray(qv, dtype=np.float32), 4)
+        naive.append(time.perf_counter() - t)
+        answerer._cache.clear()
+        t = time.perf_counter()
+        answerer.answer(q)
+        ours.append(time.perf_counter() - t)
+    n50, _ = percentiles_ms(naive)
+    o50, _ = percentiles_ms(ours)
+    return [Row(f"answer() p50 (ours, {len(answerer.index.passages)} passages)", o50,
+                f"naive tutorial retrieve p50 ({len(chunks)} chunks)", n50)]
+
+
+def questions() -> list[str]:
+    return dev_questions()
