@@ -15,10 +15,19 @@ import numpy as np
 from bench.common import Row, dev_questions, http_json, percentiles_ms, rss_mib, served, smaps_rollup_mib
 
 
-def _raw_encode_seconds(encoder, question: str) -> float:
-    t = time.perf_counter()
-    encoder._model.encode([question], convert_to_numpy=True, normalize_embeddings=True)
-    return time.perf_counter() - t
+def _raw_encode_seconds(encoder, question: str, threads: int | None = None) -> float:
+    """One bare `model.encode([question])`, with torch's default threads or `threads`."""
+    import torch
+
+    before = torch.get_num_threads()
+    if threads:
+        torch.set_num_threads(threads)
+    try:
+        t = time.perf_counter()
+        encoder._model.encode([question], convert_to_numpy=True, normalize_embeddings=True)
+        return time.perf_counter() - t
+    finally:
+        torch.set_num_threads(before)
 
 
 def in_process(answerer, encoder, questions: list[str]) -> list[Row]:
@@ -26,9 +35,10 @@ def in_process(answerer, encoder, questions: list[str]) -> list[Row]:
     for q in questions[:3]:  # warm-up: first calls allocate
         answerer.answer(q)
         _raw_encode_seconds(encoder, q)
-    raw, cold, cached = [], [], []
+    raw, raw1, cold, cached = [], [], [], []
     for q in questions:
         raw.append(_raw_encode_seconds(encoder, q))
+        raw1.append(_raw_encode_seconds(encoder, q, threads=1))
         answerer._cache.clear()  # cold: the question's vector must be encoded
         t = time.perf_counter()
         answerer.answer(q)
@@ -39,8 +49,10 @@ def in_process(answerer, encoder, questions: list[str]) -> list[Row]:
     raw50, raw95 = percentiles_ms(raw)
     c50, c95 = percentiles_ms(cold)
     h50, h95 = percentiles_ms(cached)
+    one50, _ = percentiles_ms(raw1)
     return [
         Row("answer() p50, cache cold", c50, "raw encode p50", raw50, target=1.5),
+        Row("answer() p50, cache cold", c50, "raw encode p50, 1 torch thread", one50, target=1.5),
         Row("answer() p95, cache cold", c95, "raw encode p95", raw95),
         Row("answer() p50, query vector cached", h50, "raw encode p50", raw50),
         Row("answer() p95, query vector cached", h95, "raw encode p95", raw95),
