@@ -55,13 +55,15 @@ def service_benchmarks(results: dict) -> list[Row]:
     log(f"in-process answer() over {len(questions)} dev questions")
     rows += query.in_process(answerer, encoder, questions)
     log("naive LangChain-tutorial pipeline")
-    rows += query.naive_pipeline(settings.corpus_dir, encoder, answerer, questions)
+    naive_rows, results["gold_quote_hits"] = query.naive_pipeline(settings.corpus_dir, encoder, answerer, query.question_rows())
+    rows += naive_rows
     log("HTTP /ask against a served process")
     http_rows, served = query.http_ask(index_dir, encoder, questions)
     rows += http_rows
     log("start-up: bare model load in a separate process")
-    rows += startup.startup_rows(served["ready_seconds"], startup.bare_model_load_seconds())
-    rows += memory.memory_rows(served["rss_mib"], index_dir)
+    load_seconds, load_rss = startup.bare_model_load()
+    rows += startup.startup_rows(served["ready_seconds"], load_seconds)
+    rows += memory.memory_rows(served["rss_mib"], index_dir, load_rss)
     results["served_process_smaps_mib"] = served["smaps"]
 
     log("two inspectqa serve workers on one index")
@@ -132,6 +134,9 @@ def main(argv: list[str] | None = None) -> int:
           f"run took {results['seconds']:.0f}s\n")
     if rows:
         print(table(rows))
+        if hits := results.get("gold_quote_hits"):
+            print(f"\ngold quote retrieved, {hits['answerable']} answerable dev questions: ours (top 5 citations) "
+                  f"{hits['ours_top5']}, naive tutorial (top 4 chunks) {hits['naive_top4']}")
         if "two_service_workers_mib" in results:
             for p in results["two_service_workers_mib"]:
                 print(f"\nserve worker pid {p['pid']}: Rss {p['Rss']:.0f} MiB, Pss {p['Pss']:.0f} MiB, "

@@ -13,7 +13,7 @@ def build_throughput(settings, encoder, out_dir: Path, repeats: int = 2) -> tupl
     """Best of `repeats` alternating (raw encode of all passage+sentence texts, fresh build)."""
     from index.store import build_index, load_index
 
-    build_seconds, raw_seconds = [], []
+    build_seconds, raw_seconds, raw_passage_seconds = [], [], []
     index_dir = out_dir / "index"
     for i in range(repeats):
         fresh = settings.model_copy(update={"index_dir": Path(tempfile.mkdtemp(dir=out_dir)) / "index"})
@@ -26,13 +26,15 @@ def build_throughput(settings, encoder, out_dir: Path, repeats: int = 2) -> tupl
         t = time.perf_counter()
         encoder._model.encode(texts, batch_size=encoder.batch_size, convert_to_numpy=True, normalize_embeddings=True)
         raw_seconds.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        encoder._model.encode(texts[: len(index.passages)], batch_size=encoder.batch_size, convert_to_numpy=True, normalize_embeddings=True)
+        raw_passage_seconds.append(time.perf_counter() - t)
     n_texts = manifest.passage_count + manifest.sentence_count
     build_rate = n_texts / min(build_seconds)
     raw_rate = n_texts / min(raw_seconds)
     return [
         Row(f"build_index, texts/s ({manifest.passage_count} passages + {manifest.sentence_count} sentences)", build_rate,
             "raw model.encode, texts/s, same texts", raw_rate, unit="/s", target=0.8, higher_is_better=True),
-        Row("build_index, passages/s", manifest.passage_count / min(build_seconds),
-            "raw model.encode, passages/s (passages only)", manifest.passage_count / (min(raw_seconds) * manifest.passage_count / n_texts),
-            unit="/s"),
+        Row("build_index, passages/s (it also embeds every sentence)", manifest.passage_count / min(build_seconds),
+            "raw model.encode of the passages alone, passages/s", manifest.passage_count / min(raw_passage_seconds), unit="/s"),
     ], index_dir

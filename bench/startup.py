@@ -9,17 +9,22 @@ import time
 
 from bench.common import ROOT, Row
 
-_LOAD_ONLY = "from index.embed import Encoder; from index.settings import Settings; Encoder(Settings().model).load()"
+_LOAD_ONLY = (
+    "from index.embed import Encoder; from index.settings import Settings; e = Encoder(Settings().model).load(); "
+    "e.encode(['warm']); from bench.common import rss_mib; print(rss_mib())"
+)
 
 
-def bare_model_load_seconds(repeats: int = 2) -> float:
-    best = float("inf")
+def bare_model_load(repeats: int = 2) -> tuple[float, float]:
+    """(seconds from spawn to exit, resident MiB at the end) of a process that loads the model and encodes once."""
+    best, rss = float("inf"), 0.0
     for _ in range(repeats):
         t = time.perf_counter()
-        subprocess.run([sys.executable, "-c", _LOAD_ONLY], cwd=ROOT, check=True, env={**os.environ, "HF_HUB_OFFLINE": "1"},
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        out = subprocess.run([sys.executable, "-c", _LOAD_ONLY], cwd=ROOT, check=True, env={**os.environ, "HF_HUB_OFFLINE": "1"},
+                             capture_output=True, text=True)
         best = min(best, time.perf_counter() - t)
-    return best
+        rss = float(out.stdout.strip().splitlines()[-1])
+    return best, rss
 
 
 def startup_rows(ready_seconds: float, model_seconds: float) -> list[Row]:

@@ -283,7 +283,8 @@ def load_index(index_dir: Path, settings: Settings, check_settings: bool = True)
         sentences = [Sentence(**r) for r in _read_jsonl(index_dir / "sentences.jsonl")]
         passage_vectors = np.load(index_dir / "passage_vectors.npy", mmap_mode="r", allow_pickle=False)
         sentence_vectors = np.load(index_dir / "sentence_vectors.npy", mmap_mode="r", allow_pickle=False)
-        faiss_index = faiss.read_index(str(index_dir / "faiss.index"))
+        # memory-mapped, read-only: worker processes serving one index share its pages (bench/workers.py)
+        faiss_index = faiss.read_index(str(index_dir / "faiss.index"), faiss.IO_FLAG_MMAP_IFC | faiss.IO_FLAG_READ_ONLY)
         apply_search_params(faiss_index, manifest.faiss_search_params)
         bm25 = load_bm25(index_dir / "bm25")
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
