@@ -65,6 +65,7 @@ def service_benchmarks(results: dict) -> list[Row]:
     rows += startup.startup_rows(served["ready_seconds"], load_seconds)
     rows += memory.memory_rows(served["rss_mib"], index_dir, load_rss)
     results["served_process_smaps_mib"] = served["smaps"]
+    results["http_throughput"] = served["qps"]
 
     log("two inspectqa serve workers on one index")
     results["two_service_workers_mib"] = workers.hold_services(index_dir)
@@ -137,6 +138,9 @@ def main(argv: list[str] | None = None) -> int:
         if hits := results.get("gold_quote_hits"):
             print(f"\ngold quote retrieved, {hits['answerable']} answerable dev questions: ours (top 5 citations) "
                   f"{hits['ours_top5']}, naive tutorial (top 4 chunks) {hits['naive_top4']}")
+        if t := results.get("http_throughput"):
+            print(f"\nHTTP /ask under load: {t['clients']} concurrent loopback clients, {t['requests']} distinct questions: "
+                  f"{t['qps']:.1f} requests/s, p50 {t['p50_ms']:.0f} ms, p95 {t['p95_ms']:.0f} ms")
         if "two_service_workers_mib" in results:
             for p in results["two_service_workers_mib"]:
                 print(f"\nserve worker pid {p['pid']}: Rss {p['Rss']:.0f} MiB, Pss {p['Pss']:.0f} MiB, "

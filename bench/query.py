@@ -75,7 +75,8 @@ def http_ask(index_dir: Path, encoder, questions: list[str]) -> tuple[list[Row],
             t = time.perf_counter()
             http_json(server.url + "/ask", {"question": q})
             cached.append(time.perf_counter() - t)
-        served_process = {"ready_seconds": server.ready_seconds, "pid": server.proc.pid,
+        qps = _throughput(server.url, questions)
+        served_process = {"qps": qps, "ready_seconds": server.ready_seconds, "pid": server.proc.pid,
                           "rss_mib": rss_mib(server.proc.pid), "smaps": smaps_rollup_mib(server.proc.pid)}
     raw50, raw95 = percentiles_ms(raw)
     c50, c95 = percentiles_ms(cold)
@@ -85,6 +86,28 @@ def http_ask(index_dir: Path, encoder, questions: list[str]) -> tuple[list[Row],
         Row("HTTP /ask p95, cache cold", c95, "raw encode p95", raw95),
         Row("HTTP /ask p50, repeated question", h50, "raw encode p50", raw50),
     ], served_process
+
+
+def _throughput(url: str, questions: list[str], clients: int = 4, per_client: int = 20) -> dict:
+    """Requests/s of /ask with `clients` concurrent loopback clients, bounded to clients × per_client
+    requests; each question is made distinct (numbered) so every request encodes."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def client(c: int) -> list[float]:
+        times = []
+        for i in range(per_client):
+            q = f"{questions[(c * per_client + i) % len(questions)]} (request {c}-{i})"
+            t = time.perf_counter()
+            http_json(url + "/ask", {"question": q}, timeout=60)
+            times.append(time.perf_counter() - t)
+        return times
+
+    t = time.perf_counter()
+    with ThreadPoolExecutor(clients) as pool:
+        latencies = [x for times in pool.map(client, range(clients)) for x in times]
+    wall = time.perf_counter() - t
+    p50, p95 = percentiles_ms(latencies)
+    return {"clients": clients, "requests": len(latencies), "qps": len(latencies) / wall, "p50_ms": p50, "p95_ms": p95}
 
 
 def naive_pipeline(corpus_dir: Path, encoder, answerer, rows: list[dict]) -> tuple[list[Row], dict]:
