@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install index run test load clean
+.PHONY: install index run test load bench bench-scale clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,14 @@ load: index
 
 test: $(STAMP)
 	$(PY) -m pytest
+
+# ratios of service time to raw encoder time, build/start-up/memory, and the 100k scale set (< 10 min)
+bench: $(STAMP)
+	$(PY) -m bench
+
+# the one-million-passage ANN + BM25 set (< 20 min); run niced on a shared machine
+bench-scale: $(STAMP)
+	nice -n 10 $(PY) -m bench --scale --skip-service
 
 clean:
 	rm -rf var .pytest_cache

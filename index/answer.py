@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
+from functools import lru_cache
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from threading import Lock
@@ -74,7 +76,13 @@ class _ScoredSentence:
     score: float
 
 
-def _score_sentences(index: InspectionIndex, question: str, query_vector: np.ndarray, passage_ids: list[int]):
+def _score_sentences(
+    index: InspectionIndex,
+    question: str,
+    query_vector: np.ndarray,
+    passage_ids: list[int],
+    tokens: Callable[[str], frozenset[str]] = lambda text: frozenset(tokenize(text)),
+):
     """Every sentence of the given passages that could answer `question`, scored, best first (each once)."""
     answer_type = expected_answer_type(question)
 
@@ -91,13 +99,13 @@ def _score_sentences(index: InspectionIndex, question: str, query_vector: np.nda
             continue
         passage = index.passages[pid]
         context = _PASSAGE_COSINE * float(index.passage_vectors[pid] @ query_vector) + _PASSAGE_OVERLAP * lexicon.weighted_overlap(
-            q_tokens, set(tokenize(passage.text))
+            q_tokens, tokens(passage.text)
         )
         if index.documents[passage.doc_id].kind in _PRIMARY_KINDS:
             context += _PRIMARY_SOURCE_BONUS
         cosines = index.sentence_vectors[sids] @ query_vector
         for sid, cos in zip(sids, cosines):
-            overlap = lexicon.weighted_overlap(q_tokens, set(tokenize(index.sentences[sid].text)))
+            overlap = lexicon.weighted_overlap(q_tokens, tokens(index.sentences[sid].text))
             score = _SENTENCE_COSINE * float(cos) + _SENTENCE_OVERLAP * overlap + context
             best[sid] = max(score, best.get(sid, score))
     return sorted((_ScoredSentence(index.sentences[sid], sc) for sid, sc in best.items()), key=lambda x: (-x.score, x.sentence.sentence_id))
@@ -166,6 +174,8 @@ class QuestionAnswerer:
         self._lock = Lock()
         self.cache_hits = 0
         self.cache_misses = 0
+        # the same passages come back question after question: tokenise each text once
+        self._tokens = lru_cache(maxsize=100_000)(lambda text: frozenset(tokenize(text)))
 
     def query_vector(self, question: str) -> np.ndarray:
         with self._lock:
@@ -191,7 +201,7 @@ class QuestionAnswerer:
         query_vector = self.query_vector(question)
         s = self.settings
         pool = search_passages(self.index, question, query_vector, max(top_k, s.candidates), filters, s.candidates, s.rrf_k)
-        scored = _score_sentences(self.index, question, query_vector, [r.passage.passage_id for r in pool])
+        scored = _score_sentences(self.index, question, query_vector, [r.passage.passage_id for r in pool], self._tokens)
         ranked = _rerank(pool, scored, self.index)[:top_k]
         in_top = {sid for r in ranked for sid in self.index.passage_sentences[r.passage.passage_id]}
         chosen = _pick_answer_sentences(self.index, question, [x for x in scored if x.sentence.sentence_id in in_top], s.answer_sentences, s.abstain_threshold, s.answer_max_chars)

@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import os
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 
 from index.errors import ModelUnavailable
 from index.settings import PACKAGED_MODEL
+
+# A question is too small to split across cores: with two intra-op threads a single encode gets
+# at best a little faster on an idle machine, and on a busy one the two threads wait for each
+# other (p50 367 ms vs 53 ms measured under load, bench/ and docs/performance.md). Requests run
+# in parallel threads of their own, so a query uses one core; batches (builds) use them all.
+QUERY_THREADS = 1
+QUERY_BATCH = 4
 
 # Never reach for a model hub: intranet machines have no route to one.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -67,11 +75,28 @@ class Encoder:
         self.texts_encoded += len(texts)
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        vectors = self._model.encode(
-            list(texts),
-            batch_size=self.batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=progress,
-        )
+        with _threads_for(len(texts)):
+            vectors = self._model.encode(
+                list(texts),
+                batch_size=self.batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=progress,
+            )
         return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+@contextmanager
+def _threads_for(n_texts: int):
+    """One torch thread for a query-sized call, the process default otherwise."""
+    import torch
+
+    before = torch.get_num_threads()
+    switch = n_texts <= QUERY_BATCH and before != QUERY_THREADS
+    if switch:
+        torch.set_num_threads(QUERY_THREADS)
+    try:
+        yield
+    finally:
+        if switch:
+            torch.set_num_threads(before)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import faiss
 import numpy as np
 
+from index.ann import search_parameters
 from index.errors import UnknownDocument
 from index.lexical import bm25_scores
 from index.chunk import Passage
@@ -67,7 +68,7 @@ def allowed_passages(index: InspectionIndex, filters: SearchFilters) -> np.ndarr
 def _dense_ranking(index: InspectionIndex, query_vector: np.ndarray, allowed: np.ndarray | None, k: int):
     params = None
     if allowed is not None:
-        params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed))
+        params = search_parameters(index.faiss_index, faiss.IDSelectorBatch(allowed))
     scores, ids = index.faiss_index.search(query_vector.reshape(1, -1), k, params=params)
     return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
 
@@ -77,7 +78,10 @@ def _bm25_ranking(scores: np.ndarray, allowed: np.ndarray | None, k: int):
         masked = np.full_like(scores, -np.inf)
         masked[allowed] = scores[allowed]
         scores = masked
-    top = np.argsort(-scores, kind="stable")[:k]
+    # argpartition first: a full sort of a million scores per question costs ~100 ms
+    k = min(k, len(scores))
+    top = np.argpartition(-scores, k - 1)[:k] if 0 < k < len(scores) else np.arange(len(scores))
+    top = top[np.lexsort((top, -scores[top]))]
     return [(int(i), float(scores[i])) for i in top if scores[i] > 0]
 
 

@@ -16,7 +16,7 @@ import os
 import shutil
 import time
 import uuid
-from dataclasses import asdict, dataclass, fields
+from dataclasses import MISSING, asdict, dataclass, fields
 from pathlib import Path
 from typing import Callable
 
@@ -26,6 +26,7 @@ import numpy as np
 logging.getLogger("faiss.loader").setLevel(logging.WARNING)
 import faiss  # noqa: E402
 
+from index.ann import apply_search_params, build_faiss, choose_faiss_factory, search_params_for
 from index.chunk import Passage, Sentence, passage_spans, sentence_spans
 from index.corpus import Document, corpus_hash, load_corpus
 from index.embed import Encoder
@@ -34,7 +35,6 @@ from index.lexical import Lexicon, build_bm25, load_bm25, save_bm25
 from index.settings import Settings
 
 FORMAT_VERSION = 2
-FAISS_FACTORY = "Flat"  # exact inner product: a few thousand passages need nothing cleverer
 _REBUILD = "run 'inspectqa index build' to rebuild it"
 
 
@@ -53,14 +53,15 @@ class IndexManifest:
     document_count: int
     passage_count: int
     sentence_count: int
+    faiss_search_params: str = ""  # nprobe / efSearch applied after loading; absent from older manifests
 
     @classmethod
     def from_json(cls, data: dict) -> "IndexManifest":
         names = {f.name for f in fields(cls)}
-        missing = names - set(data)
+        missing = {f.name for f in fields(cls) if f.default is MISSING} - set(data)
         if missing:
             raise IndexCorrupt(f"manifest.json lacks {', '.join(sorted(missing))}; {_REBUILD}")
-        return cls(**{k: data[k] for k in names})
+        return cls(**{k: data[k] for k in names if k in data})
 
     def mismatches(self, settings: Settings) -> list[str]:
         """Each setting the index was built with that differs from the running one, said plainly."""
@@ -227,9 +228,8 @@ def build_index(settings: Settings, encoder: Encoder, progress: bool = False, lo
         _write_jsonl(build_dir / "sentences.jsonl", (asdict(s) for s in sentences))
         np.save(build_dir / "passage_vectors.npy", passage_vectors, allow_pickle=False)
         np.save(build_dir / "sentence_vectors.npy", sentence_vectors, allow_pickle=False)
-        flat = faiss.index_factory(passage_vectors.shape[1], FAISS_FACTORY, faiss.METRIC_INNER_PRODUCT)
-        flat.add(passage_vectors)
-        faiss.write_index(flat, str(build_dir / "faiss.index"))
+        factory = choose_faiss_factory(len(passage_vectors), int(passage_vectors.shape[1]))
+        faiss.write_index(build_faiss(passage_vectors, factory), str(build_dir / "faiss.index"))
         lexical_texts = [embedding_text(titles[p.doc_id], p.text) for p in passages]
         save_bm25(build_bm25(lexical_texts), build_dir / "bm25")
         (build_dir / "lexicon.json").write_text(json.dumps(Lexicon.from_texts(lexical_texts).to_json()), encoding="utf-8")
@@ -240,13 +240,14 @@ def build_index(settings: Settings, encoder: Encoder, progress: bool = False, lo
             normalized=True,
             chunk_size=settings.chunk_size,
             chunk_overlap=settings.chunk_overlap,
-            faiss_factory=FAISS_FACTORY,
+            faiss_factory=factory,
             corpus_hash=corpus_hash(documents),
             built_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
             build_seconds=round(time.perf_counter() - started, 3),
             document_count=len(documents),
             passage_count=len(passages),
             sentence_count=len(sentences),
+            faiss_search_params=search_params_for(factory),
         )
         # the manifest is written last: a directory without one was never finished
         (build_dir / "manifest.json").write_text(json.dumps(asdict(manifest), indent=2) + "\n", encoding="utf-8")
@@ -297,7 +298,9 @@ def load_index(index_dir: Path, settings: Settings, check_settings: bool = True)
         sentences = [Sentence(**r) for r in _read_jsonl(index_dir / "sentences.jsonl")]
         passage_vectors = np.load(index_dir / "passage_vectors.npy", mmap_mode="r", allow_pickle=False)
         sentence_vectors = np.load(index_dir / "sentence_vectors.npy", mmap_mode="r", allow_pickle=False)
-        faiss_index = faiss.read_index(str(index_dir / "faiss.index"))
+        # memory-mapped, read-only: worker processes serving one index share its pages (bench/workers.py)
+        faiss_index = faiss.read_index(str(index_dir / "faiss.index"), faiss.IO_FLAG_MMAP_IFC | faiss.IO_FLAG_READ_ONLY)
+        apply_search_params(faiss_index, manifest.faiss_search_params)
         bm25 = load_bm25(index_dir / "bm25")
         lexicon = Lexicon.from_json(json.loads((index_dir / "lexicon.json").read_text(encoding="utf-8")))
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:

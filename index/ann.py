@@ -1,0 +1,109 @@
+"""Which FAISS index to build for a corpus of a given size, and how to search it.
+
+Exact search (`Flat`) while the corpus is small: it costs n·d multiply-adds a query, which is
+below a millisecond up to tens of thousands of passages, and it is never wrong. Past that an
+approximate index pays off; the thresholds and parameters below were chosen by measurement
+(bench/scale.py, docs/performance.md): HNSW for the middle range, IVF with 8-bit scalar
+quantisation at a million (an HNSW graph over a million 384-d vectors takes too long to build
+on two cores and with full vectors would not fit the 2 GiB budget).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Protocol
+
+import numpy as np
+
+# faiss is imported lazily by callers that already import it (index.store); keep this module pure
+FLAT_BELOW = 50_000
+HNSW_BELOW = 500_000
+HNSW_M = 32
+HNSW_EF_SEARCH = 64
+IVF_NPROBE = 16
+
+
+def choose_faiss_factory(n_passages: int, dimension: int) -> str:
+    """The FAISS index_factory string for `n_passages` vectors of `dimension` (inner product)."""
+    if n_passages < FLAT_BELOW:
+        return "Flat"
+    if n_passages < HNSW_BELOW:
+        return f"HNSW{HNSW_M},Flat"
+    # about 2·sqrt(n) lists, a power of two: ~500 vectors a list at 1M, nprobe lists scanned per query
+    nlist = 2 ** round(math.log2(2 * math.sqrt(n_passages)))
+    return f"IVF{nlist},SQ8"
+
+
+def search_params_for(factory: str) -> str:
+    """faiss.ParameterSpace string to apply after loading an index built with `factory` ('' for none)."""
+    if factory.startswith("HNSW"):
+        return f"efSearch={HNSW_EF_SEARCH}"
+    if factory.startswith("IVF"):
+        return f"nprobe={IVF_NPROBE}"
+    return ""
+
+
+def training_sample(vectors: np.ndarray, factory: str, seed: int = 0) -> np.ndarray | None:
+    """The rows an index built with `factory` is trained on (None when it needs no training)."""
+    if not factory.startswith("IVF"):
+        return None
+    nlist = int(factory[3:].split(",")[0])
+    n = min(len(vectors), 40 * nlist)  # faiss wants >= 39 points per centroid
+    rows = np.sort(np.random.default_rng(seed).choice(len(vectors), n, replace=False))
+    return np.ascontiguousarray(vectors[rows], dtype=np.float32)
+
+
+def build_faiss(vectors: np.ndarray, factory: str):
+    """A trained, filled inner-product index of `vectors` made with `factory`."""
+    import faiss
+
+    index = faiss.index_factory(vectors.shape[1], factory, faiss.METRIC_INNER_PRODUCT)
+    sample = training_sample(vectors, factory)
+    if sample is not None:
+        index.train(sample)
+    for lo in range(0, len(vectors), 100_000):  # bounded copies of a memory-mapped array
+        index.add(np.ascontiguousarray(vectors[lo : lo + 100_000], dtype=np.float32))
+    return index
+
+
+def apply_search_params(index, params: str) -> None:
+    """Set nprobe / efSearch on a loaded index from the string kept in the manifest."""
+    if params:
+        import faiss
+
+        faiss.ParameterSpace().set_index_parameters(index, params)
+
+
+def search_parameters(index, selector=None):
+    """SearchParameters of the right type for `index` (an IVF index rejects the generic type)."""
+    import faiss
+
+    ivf = None
+    try:
+        ivf = faiss.extract_index_ivf(index)
+    except RuntimeError:
+        pass
+    if ivf is not None:
+        return faiss.SearchParametersIVF(sel=selector, nprobe=ivf.nprobe)
+    hnsw = getattr(faiss.downcast_index(index), "hnsw", None)
+    if hnsw is not None:
+        return faiss.SearchParametersHNSW(sel=selector, efSearch=hnsw.efSearch)
+    return faiss.SearchParameters(sel=selector)
+
+
+class VectorBackend(Protocol):
+    """What a vector store behind index/ must do; FAISS in-process is one, a Qdrant or OpenSearch
+    k-NN client would be another. Ids are passage ids (row numbers of passages.jsonl)."""
+
+    def build(self, vectors: np.ndarray) -> None:
+        """Index `vectors` (n × d, L2-normalised float32); row i is passage i."""
+
+    def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """The k (passage id, inner product) pairs nearest `query`, best first, only among `allowed` ids when given."""
+
+    def save(self, directory) -> None:
+        """Write what `load` needs into `directory` (for a remote engine: the collection name and version)."""
+
+    @classmethod
+    def load(cls, directory, params: str = "") -> "VectorBackend":
+        """Open a saved backend read-only, applying search parameters such as nprobe/efSearch."""

@@ -1,0 +1,45 @@
+"""The benchmark's building blocks: a reproducible synthetic corpus and honest ratios (no timings asserted)."""
+
+import numpy as np
+
+from bench.common import Row, percentiles_ms
+from bench.synth import passage, passages, perturbed_vectors
+
+
+def test_synthetic_corpus_is_the_same_on_every_run_and_any_slice_matches():
+    whole = passages(50, seed=7)
+    assert whole == passages(50, seed=7)
+    assert passages(10, seed=7, start=40) == whole[40:]
+    assert passages(5, seed=8) != whole[:5]
+    assert all(200 < len(p) < 1200 for p in whole)
+
+
+def test_perturbed_vectors_are_unit_length_seeded_and_keep_the_real_sample():
+    real = np.random.default_rng(0).normal(size=(30, 16)).astype(np.float32)
+    real /= np.linalg.norm(real, axis=1, keepdims=True)
+    made = perturbed_vectors(real, 500, seed=1, chunk=64)
+    assert made.shape == (500, 16) and made.dtype == np.float32
+    assert np.allclose(np.linalg.norm(made, axis=1), 1.0, atol=1e-5)
+    assert np.array_equal(made[:30], real)
+    assert np.array_equal(made, perturbed_vectors(real, 500, seed=1, chunk=64))
+    # each made vector stays close to some real one (the shape of the real set is kept)
+    assert (made[30:] @ real.T).max(axis=1).min() > 0.5
+
+
+def test_perturbed_vectors_can_be_written_to_a_memory_map(tmp_path):
+    real = np.eye(4, dtype=np.float32)
+    made = perturbed_vectors(real, 100, out=tmp_path / "v.npy")
+    assert np.array_equal(np.load(tmp_path / "v.npy"), np.asarray(made))
+
+
+def test_a_row_states_its_ratio_and_whether_the_target_is_met():
+    slow = Row("answer p50", 30.0, "encode p50", 10.0, target=1.5)
+    assert slow.ratio == 3.0 and slow.met is False
+    fast = Row("build", 90.0, "raw", 100.0, unit="/s", target=0.8, higher_is_better=True)
+    assert fast.met is True and "≥ 0.8×" in fast.cells()
+    assert Row("x", 1.0, "y", 1.0).met is None
+
+
+def test_percentiles_are_in_milliseconds():
+    p50, p95 = percentiles_ms([0.001 * i for i in range(1, 101)])
+    assert abs(p50 - 50.5) < 1e-9 and 94 < p95 < 96
