@@ -64,7 +64,7 @@ def _cmd_ask(args: argparse.Namespace) -> int:
         raise InspectQAError(state.not_ready_reason)
     answer = answer_question(state.answerer, args.question, args.top_k)
     if args.json:
-        print(AskResponse.from_answer(answer).model_dump_json(indent=2))
+        print(AskResponse.from_answer(answer, state.answerer.index.documents).model_dump_json(indent=2))
         return 0
     print(textwrap.fill(answer.answer, width=100))
     print()
