@@ -10,6 +10,7 @@ import textwrap
 from pathlib import Path
 
 from eval.cli import register as register_eval
+from service.corpus_cli import register as register_corpus
 from index.errors import InspectQAError
 from index.settings import Settings, get_settings
 
@@ -138,6 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--index", type=Path, help="index folder (default: INSPECTQA_INDEX_DIR)")
     serve.set_defaults(func=_cmd_serve)
     register_eval(commands)
+    register_corpus(commands)
     return parser
 
 
