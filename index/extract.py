@@ -174,12 +174,13 @@ def _docx(path: Path) -> ExtractedDocument:
     import zipfile
 
     import docx
+    from docx.opc.exceptions import PackageNotFoundError
     from docx.table import Table
     from docx.text.paragraph import Paragraph
 
     try:
         document = docx.Document(str(path))
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, OSError, SyntaxError) as exc:  # XMLSyntaxError is a SyntaxError
         raise UnsupportedDocument(f"{path.name}: the Word file is corrupt or not a .docx ({exc.__class__.__name__}: {exc})") from None
     paragraphs: list[str] = []
     first_heading = None
