@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from index.embed import Encoder
 from index.settings import Settings, get_settings
 from service.errors import install_error_handlers
-from service.routes import ask, documents, feedback, health, ui
+from service.routes import admin, ask, documents, feedback, health, ui
 from service.state import ServiceState
 
 DESCRIPTION = """
@@ -33,7 +33,7 @@ def create_app(settings: Settings | None = None, encoder: Encoder | None = None)
     app = FastAPI(title="Inspection QA", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.service = ServiceState(settings=settings)
     install_error_handlers(app)
-    for module in (ask, documents, health, feedback):
+    for module in (ask, documents, health, feedback, admin):
         app.include_router(module.router)
     ui.install(app)
     return app

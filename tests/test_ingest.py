@@ -358,3 +358,45 @@ def test_metadata_flags_override_the_guesses(tmp_path, corpus_copy, fixtures, en
     removed = remove_document(corpus_copy, "minutes-march-2024", lambda: build_index(settings, encoder))
     assert removed["doc_id"] == "minutes-march-2024"
     assert read_manifest(settings.index_dir).document_count == 5
+
+
+# ---------------------------------------------------------------- the admin API
+
+
+def test_admin_upload_and_delete_through_the_api(tmp_path, corpus_copy, fixtures, bad_files, encoder):
+    from fastapi.testclient import TestClient
+
+    from service.main import create_app
+
+    settings = _settings(tmp_path, corpus_copy).model_copy(update={"max_upload_bytes": 50_000})
+    build_index(settings, encoder)
+    with TestClient(create_app(settings, encoder)) as client:
+        served = read_manifest(settings.index_dir)
+        big = (fixtures / "big.txt")
+        big.write_text("A long line of minutes.\n" * 5000, encoding="utf-8")
+        refused = [
+            client.post("/admin/documents", files={"file": ("big.txt", big.read_bytes(), "text/plain")}),
+            client.post("/admin/documents", files={"file": ("slides.pptx", b"PK\x03\x04", "application/octet-stream")}),
+            client.post("/admin/documents", files={"file": ("locked.pdf", bad_files["encrypted"].read_bytes(), "application/pdf")}),
+            client.post("/admin/documents", files={"file": ("blank-scan.pdf", bad_files["scanned"].read_bytes(), "application/pdf")}),
+        ]
+        assert [r.status_code for r in refused] == [413, 415, 422, 422]
+        assert all(set(r.json()["error"]) == {"code", "message"} for r in refused)
+        assert "encrypted" in refused[2].json()["error"]["message"]
+        assert read_manifest(settings.index_dir) == served  # nothing rebuilt, still serving the old index
+
+        with (fixtures / "news.html").open("rb") as page:
+            added = client.post("/admin/documents", files={"file": ("news.html", page, "text/html")}, data={"publisher": "Brambleford Gazette"})
+        assert added.status_code == 201, added.text
+        assert added.json()["doc_id"] == "brambleford-council-welcomes-ofsted-praise" and added.json()["published"] == "2024-05-17"
+        again = client.post("/admin/documents", files={"file": ("copy.html", (fixtures / "news.html").read_bytes(), "text/html")})
+        assert again.status_code == 409
+
+        question = {"question": "What share of Brambleford social workers are agency staff?", "top_k": 3}
+        top = client.post("/ask", json=question).json()["citations"][0]
+        assert top["doc_id"] == "brambleford-council-welcomes-ofsted-praise" and top["page"] is None
+
+        assert client.delete("/admin/documents/brambleford-council-welcomes-ofsted-praise").status_code == 200
+        assert client.delete("/admin/documents/brambleford-council-welcomes-ofsted-praise").status_code == 404
+        cited = {c["doc_id"] for c in client.post("/ask", json=question).json()["citations"]}
+        assert "brambleford-council-welcomes-ofsted-praise" not in cited
