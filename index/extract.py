@@ -156,7 +156,8 @@ def _html(path: Path) -> ExtractedDocument:
     body = trafilatura.extract(html, output_format="txt", include_comments=False, include_tables=True, favor_precision=True)
     if not body or not body.strip():
         raise UnsupportedDocument(f"{path.name}: no main text found in the web page")
-    meta = trafilatura.extract_metadata(html)
+    # not extensive: a date comes from the page's markup (meta tags, canonical URL), never guessed from its text
+    meta = trafilatura.extract_metadata(html, extensive=False)
     title = _tidy(meta.title) if meta and meta.title else None
     published = None
     if meta and meta.date:

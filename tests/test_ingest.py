@@ -175,6 +175,14 @@ def test_html_keeps_the_article_and_drops_navigation_adverts_teasers_and_footer(
     assert doc.published is not None and doc.published.isoformat() == "2024-05-17"
 
 
+def test_html_date_is_not_guessed_from_the_text(tmp_path):
+    page = tmp_path / "undated.html"
+    page.write_text(HTML.replace('<meta property="article:published_time" content="2024-05-17T09:30:00+01:00">', "").replace(
+        "<p>Brambleford council said", "<p>Published 3 March 2023. Brambleford council said"), encoding="utf-8")
+    doc = extract_text(page)
+    assert "Published 3 March 2023." in doc.text and doc.published is None
+
+
 def make_encrypted_pdf(source: Path, target: Path) -> Path:
     from pypdf import PdfReader, PdfWriter
 
@@ -277,6 +285,10 @@ def test_corpus_add_folder_then_ask_cites_document_and_page_then_remove(tmp_path
     assert code == 1  # one file failed ...
     assert "failed: zz-corrupt.pdf: the PDF is corrupt" in err.getvalue()
     assert out.getvalue().count("added: ") == 3  # ... and the other three went in
+    listing = io.StringIO()
+    with contextlib.redirect_stdout(listing):
+        assert main(["corpus", "list", "--corpus", str(corpus_copy)]) == 0
+    assert "brambleford-inspection-report\tinspection-report\tundated\tbrambleford-inspection-report.pdf\t3 pages" in listing.getvalue()
     manifest = read_manifest(settings.index_dir)
     assert manifest.document_count == 8
     assert not (corpus_copy / "zz-corrupt.pdf").exists()
