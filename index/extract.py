@@ -71,11 +71,16 @@ def _strip_edges(lines: list[str], running: set[str]) -> list[str]:
 
 
 def _page_paragraphs(lines: list[str]) -> list[str]:
-    """Lines of one page into paragraphs: a blank line, or a short line ending a sentence, ends one."""
+    """Lines of one page into paragraphs.
+
+    Wrapped lines of a paragraph run nearly the full width, so a blank line, or a line that the
+    next line does not continue in lower case and that is clearly shorter than the page's longest
+    or ends a sentence, ends a paragraph; this also keeps headings and list items on their own.
+    """
     longest = max((len(line) for line in lines), default=0)
     paragraphs: list[str] = []
     current = ""
-    for line in lines:
+    for i, line in enumerate(lines):
         if not line:
             if current:
                 paragraphs.append(current)
@@ -85,7 +90,10 @@ def _page_paragraphs(lines: list[str]) -> list[str]:
             current = current[:-1] + line  # a word hyphenated at the line end
         else:
             current = f"{current} {line}" if current else line
-        if line.endswith(_SENTENCE_END) and len(line) < 0.8 * longest:
+        following = lines[i + 1] if i + 1 < len(lines) else ""
+        # a wrapped line that happens to end a sentence also splits: a paragraph cut in two costs
+        # nothing, two paragraphs run together would make passages straddle topics
+        if not following[:1].islower() and (len(line) < 0.8 * longest or line.endswith((".", "!", "?", ":"))):
             paragraphs.append(current)
             current = ""
     if current:

@@ -42,6 +42,7 @@ PAGES = [
         "The fostering panel in Brambleford approved forty-two new foster carers during the year, and every carer "
         "received supervision at least once a month from a qualified social worker.",
         "Care leavers told inspectors that their personal advisers were easy to reach.",
+        "Leadership and management",
         "Independent reviewing officers challenge drift and delay, and their footprint on the case files is clear. "
         "The virtual school tracks the attendance and progress of every child in care and intervenes early.",
     ],
@@ -151,7 +152,8 @@ def test_pdf_keeps_sentences_on_their_pages_and_drops_headers_footers_and_page_n
     start, end = doc.pages[1]
     assert doc.text[start:end].startswith("Children in care live") and doc.text[start:end].endswith("intervenes early.")
     assert doc.title == "Brambleford inspection report"
-    assert "\n\nCare leavers told inspectors" in doc.text  # paragraphs split by a blank line
+    # paragraphs split by a blank line, a heading on its own
+    assert "easy to reach.\n\nLeadership and management\n\nIndependent reviewing officers" in doc.text
 
 
 def test_docx_keeps_headings_paragraphs_and_table_rows(fixtures):
@@ -412,3 +414,13 @@ def test_admin_upload_and_delete_through_the_api(tmp_path, corpus_copy, fixtures
         assert client.delete("/admin/documents/brambleford-council-welcomes-ofsted-praise").status_code == 404
         cited = {c["doc_id"] for c in client.post("/ask", json=question).json()["citations"]}
         assert "brambleford-council-welcomes-ofsted-praise" not in cited
+
+
+@pytest.mark.parametrize("action", ["add", "list", "remove"])
+def test_corpus_help_explains_each_action(action, capsys):
+    from service.cli import main
+
+    with pytest.raises(SystemExit) as done:
+        main(["corpus", action, "--help"])
+    assert done.value.code == 0
+    assert f"usage: inspectqa corpus {action}" in capsys.readouterr().out
