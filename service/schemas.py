@@ -131,6 +131,7 @@ class PassageOut(BaseModel):
     score: float = Field(description="Reciprocal-rank-fusion score of dense and BM25 rankings.")
     dense_score: float
     bm25_score: float
+    page: int | None = Field(None, description="Page (1-based) where the passage starts; null for formats without pages.")
 
 
 class SearchResponse(BaseModel):
@@ -156,6 +157,7 @@ class SearchResponse(BaseModel):
                     score=round(r.score, 6),
                     dense_score=round(r.dense_score, 4),
                     bm25_score=round(r.bm25_score, 4),
+                    page=page_at(doc.pages, r.passage.start),
                 )
             )
         return cls(question=question, passages=out, took_ms=took_ms)
