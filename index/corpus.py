@@ -11,10 +11,14 @@ from pathlib import Path
 import yaml
 
 from index.clean import CleaningRules, clean_text
-from index.errors import CorpusError
+from index.errors import CorpusError, UnsupportedDocument
+from index.extract import extract_text
+from index.pages import PageSpans, realign_pages
 
 METADATA_FILE = "documents.yaml"
 KINDS = ("inspection-letter", "inspection-report", "news", "commentary")
+# read through index.extract; .txt captures keep their own reading below, so their cleaning stays as it was
+EXTRACTED_SUFFIXES = (".pdf", ".html", ".htm", ".docx", ".md")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,99}$")
 
 
@@ -27,6 +31,7 @@ class Document:
     kind: str
     source_file: str
     text: str  # the clean text; every citation offset points into this
+    pages: PageSpans = ()  # (start, end) of each page in text; () for formats without pages
 
     @property
     def content_hash(self) -> str:
@@ -73,14 +78,23 @@ def _document(entry: dict, corpus_dir: Path, position: int) -> Document:
     if not source.is_file():
         raise CorpusError(f"{where}: source file {source} does not exist")
     try:
-        raw = source.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise CorpusError(f"{where}: {source.name} is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    try:
         rules = CleaningRules.from_mapping(entry.get("cleaning"))
     except (ValueError, TypeError, re.error) as exc:
         raise CorpusError(f"{where}: bad cleaning rules: {exc}") from None
-    text = clean_text(raw, rules)
+    pages: PageSpans = ()
+    if source.suffix.lower() in EXTRACTED_SUFFIXES:
+        try:
+            extracted = extract_text(source)
+        except UnsupportedDocument as exc:
+            raise CorpusError(f"{where}: {exc}") from None
+        text = clean_text(extracted.text, rules)
+        pages = realign_pages(extracted.text, extracted.pages, text)
+    else:
+        try:
+            raw = source.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            raise CorpusError(f"{where}: {source.name} is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+        text = clean_text(raw, rules)
     if not text.strip():
         raise CorpusError(f"{where}: no text is left after cleaning {source.name}; check its cleaning rules")
     return Document(
@@ -91,6 +105,7 @@ def _document(entry: dict, corpus_dir: Path, position: int) -> Document:
         kind=entry["kind"],
         source_file=source.name,
         text=text,
+        pages=pages,
     )
 
 
@@ -121,4 +136,6 @@ def corpus_hash(documents: list[Document]) -> str:
     for doc in documents:
         digest.update(repr(sorted(doc.metadata().items())).encode())
         digest.update(doc.content_hash.encode())
+        if doc.pages:  # only paged documents add to it, so hashes of existing text-only corpora stay the same
+            digest.update(repr(doc.pages).encode())
     return digest.hexdigest()

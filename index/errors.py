@@ -31,3 +31,7 @@ class UnknownDocument(InspectQAError):
 
 class EvaluationError(InspectQAError):
     """The evaluation cannot run: a malformed questions file, a bad --config, an unreachable server."""
+
+
+class UnsupportedDocument(InspectQAError):
+    """A file that cannot be ingested: unknown type, encrypted, corrupt, or without extractable text."""

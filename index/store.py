@@ -220,7 +220,7 @@ def build_index(settings: Settings, encoder: Encoder, progress: bool = False, lo
     build_dir = builds / f"{dt.datetime.now(dt.timezone.utc):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}.partial"
     build_dir.mkdir()
     try:
-        _write_jsonl(build_dir / "documents.jsonl", ({**d.metadata(), "text": d.text} for d in documents))
+        _write_jsonl(build_dir / "documents.jsonl", ({**d.metadata(), "pages": [list(span) for span in d.pages], "text": d.text} for d in documents))
         _write_jsonl(
             build_dir / "passages.jsonl",
             ({**asdict(p), "hash": p.content_hash, "sentence_ids": ids} for p, ids in zip(passages, passage_sentences)),
@@ -289,9 +289,10 @@ def load_index(index_dir: Path, settings: Settings, check_settings: bool = True)
         for row in _read_jsonl(index_dir / "documents.jsonl"):
             text = row.pop("text")
             row.pop("source_file", None)
+            pages = tuple((int(s), int(e)) for s, e in row.pop("pages", None) or ())
             published = dt.date.fromisoformat(row.pop("published")) if row.get("published") else None
             row.pop("published", None)
-            documents[row["doc_id"]] = Document(**row, published=published, source_file="", text=text)
+            documents[row["doc_id"]] = Document(**row, published=published, source_file="", text=text, pages=pages)
         passage_rows = _read_jsonl(index_dir / "passages.jsonl")
         passages = [Passage(r["passage_id"], r["doc_id"], r["start"], r["end"], r["text"]) for r in passage_rows]
         passage_sentences = [r["sentence_ids"] for r in passage_rows]

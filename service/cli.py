@@ -10,6 +10,7 @@ import textwrap
 from pathlib import Path
 
 from eval.cli import register as register_eval
+from service.corpus_cli import register as register_corpus
 from index.errors import InspectQAError
 from index.settings import Settings, get_settings
 
@@ -64,7 +65,7 @@ def _cmd_ask(args: argparse.Namespace) -> int:
         raise InspectQAError(state.not_ready_reason)
     answer = answer_question(state.answerer, args.question, args.top_k)
     if args.json:
-        print(AskResponse.from_answer(answer).model_dump_json(indent=2))
+        print(AskResponse.from_answer(answer, state.answerer.index.documents).model_dump_json(indent=2))
         return 0
     print(textwrap.fill(answer.answer, width=100))
     print()
@@ -151,6 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
     from service import keys_cli
 
     keys_cli.register(commands)
+    register_corpus(commands)
     return parser
 
 

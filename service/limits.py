@@ -20,24 +20,27 @@ class BodyLimitMiddleware:
     """Reads the body (at most `max_bytes`) before the app sees it: 413 on a Content-Length over the
     cap or on a stream that runs past it. The buffered body is left in scope for the request log."""
 
-    def __init__(self, app, max_bytes: int):
+    def __init__(self, app, max_bytes: int, path_limits: dict[str, int] | None = None):
         self.app = app
         self.max_bytes = max_bytes
+        self.path_limits = path_limits or {}  # routes that take files (uploads) have their own cap
 
-    def _too_large(self):
-        return error_response(413, "too_large", f"request body is larger than {self.max_bytes} bytes")
+    @staticmethod
+    def _too_large(limit: int):
+        return error_response(413, "too_large", f"request body is larger than {limit} bytes")
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
             return await self.app(scope, receive, send)
+        limit = self.path_limits.get(scope.get("path", ""), self.max_bytes)
         for key, value in scope.get("headers", ()):
             if key == b"content-length":
                 try:
                     declared = int(value)
                 except ValueError:
                     return await error_response(400, "bad_request", "Content-Length is not a number")(scope, receive, send)
-                if declared > self.max_bytes:
-                    return await self._too_large()(scope, receive, send)
+                if declared > limit:
+                    return await self._too_large(limit)(scope, receive, send)
         chunks, size = [], 0
         while True:
             message = await receive()
@@ -45,8 +48,8 @@ class BodyLimitMiddleware:
                 return
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.max_bytes:
-                return await self._too_large()(scope, receive, send)
+            if size > limit:
+                return await self._too_large(limit)(scope, receive, send)
             chunks.append(chunk)
             if not message.get("more_body", False):
                 break

@@ -15,7 +15,7 @@ from service import observe, reload
 from service.access import Authenticator, AuthMiddleware
 from service.errors import install_error_handlers
 from service.limits import BodyLimitMiddleware, RateLimitMiddleware, TimeoutMiddleware
-from service.routes import ask, documents, feedback, health, ui
+from service.routes import admin, ask, documents, feedback, health, ui
 from service.state import ServiceState
 
 log = logging.getLogger("inspectqa")
@@ -48,14 +48,19 @@ def create_app(settings: Settings | None = None, encoder: Encoder | None = None)
     app.state.service = ServiceState(settings=settings)
     app.state.metrics = observe.Metrics()
     install_error_handlers(app)
-    for module in (ask, documents, health, feedback, observe, reload):
+    for module in (ask, documents, health, feedback, admin, observe, reload):
         app.include_router(module.router)
     ui.install(app)
     # Middleware runs outermost-last-added: request id/metrics/log > CORS > body cap > auth > rate > timeout > routes.
     app.add_middleware(TimeoutMiddleware, seconds=settings.request_timeout_seconds)
     app.add_middleware(RateLimitMiddleware, per_minute=settings.rate_limit_per_minute)
     app.add_middleware(AuthMiddleware, authenticator=authenticator)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        # a multipart upload carries a little framing beyond the file itself
+        path_limits={admin.UPLOAD_PATH: settings.max_upload_bytes + 64 * 1024},
+    )
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -27,7 +27,7 @@ from service.observe import InstrumentedAnswerer
 log = logging.getLogger("inspectqa")
 
 
-def _load(settings: Settings, encoder) -> ServiceState:
+def load_state(settings: Settings, encoder) -> ServiceState:
     try:
         return ServiceState.load(settings, encoder)
     except Exception as exc:  # an index damaged in a way the loader did not foresee must not stop the service
@@ -35,7 +35,7 @@ def _load(settings: Settings, encoder) -> ServiceState:
         return ServiceState(settings=settings, not_ready_reason=f"index load failed ({exc.__class__.__name__}: {exc}); run 'inspectqa index build'")
 
 
-def _install(app: FastAPI, state: ServiceState) -> None:
+def install_state(app: FastAPI, state: ServiceState) -> None:
     metrics = app.state.metrics
     if state.answerer is not None:
         app.state.encoder = state.answerer.encoder  # the loaded model, reused by every later reload
@@ -50,7 +50,7 @@ def _install(app: FastAPI, state: ServiceState) -> None:
 async def load_initial(app: FastAPI, settings: Settings, encoder) -> None:
     app.state.encoder = encoder
     app.state.reload_lock = asyncio.Lock()
-    _install(app, await run_in_threadpool(_load, settings, encoder))
+    install_state(app, await run_in_threadpool(load_state, settings, encoder))
 
 
 async def reload_index(app: FastAPI) -> tuple[bool, str]:
@@ -58,15 +58,15 @@ async def reload_index(app: FastAPI) -> tuple[bool, str]:
     async with app.state.reload_lock:
         current: ServiceState = app.state.service
         started = time.perf_counter()
-        new = await run_in_threadpool(_load, current.settings, app.state.encoder)
+        new = await run_in_threadpool(load_state, current.settings, app.state.encoder)
         if new.answerer is None:
             app.state.metrics.reloads.labels("failed").inc()
             if current.answerer is None:
-                _install(app, new)  # nothing was serving: report the newest reason
+                install_state(app, new)  # nothing was serving: report the newest reason
                 return False, f"reload failed and no index is loaded: {new.not_ready_reason}"
             log.error("reload failed; the previous index keeps serving: %s", new.not_ready_reason)
             return False, f"reload failed; the previous index keeps serving: {new.not_ready_reason}"
-        _install(app, new)
+        install_state(app, new)
         app.state.metrics.reloads.labels("ok").inc()
         manifest = new.answerer.index.manifest
         message = f"reloaded {manifest.passage_count} passages built at {manifest.built_at} in {time.perf_counter() - started:.2f}s"

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from index.answer import Answer
 from index.corpus import KINDS
+from index.pages import page_at
 from index.search import RankedPassage, SearchFilters
 
 Kind = Literal[KINDS]  # type: ignore[valid-type]
@@ -75,6 +76,7 @@ class CitationOut(BaseModel):
     end: int
     score: float = Field(description="Cosine similarity of the passage to the question.")
     highlights: list[Span] = Field(description="Answer sentences inside this passage, as document offsets.")
+    page: int | None = Field(None, description="Page (1-based) where the passage starts; null for formats without pages.")
 
 
 class AskResponse(BaseModel):
@@ -85,7 +87,14 @@ class AskResponse(BaseModel):
     took_ms: float
 
     @classmethod
-    def from_answer(cls, answer: Answer) -> "AskResponse":
+    def from_answer(cls, answer: Answer, documents: dict | None = None) -> "AskResponse":
+        """`documents` (doc_id -> Document) supplies page numbers; without it `page` is null."""
+        documents = documents or {}
+
+        def page(doc_id: str, offset: int) -> int | None:
+            doc = documents.get(doc_id)
+            return page_at(doc.pages, offset) if doc is not None else None
+
         return cls(
             question=answer.question,
             answer=answer.answer,
@@ -102,6 +111,7 @@ class AskResponse(BaseModel):
                     end=c.passage.end,
                     score=c.score,
                     highlights=[Span(start=s, end=e) for s, e in c.highlights],
+                    page=page(c.passage.doc_id, c.passage.start),
                 )
                 for c in answer.citations
             ],
@@ -121,6 +131,7 @@ class PassageOut(BaseModel):
     score: float = Field(description="Reciprocal-rank-fusion score of dense and BM25 rankings.")
     dense_score: float
     bm25_score: float
+    page: int | None = Field(None, description="Page (1-based) where the passage starts; null for formats without pages.")
 
 
 class SearchResponse(BaseModel):
@@ -146,6 +157,7 @@ class SearchResponse(BaseModel):
                     score=round(r.score, 6),
                     dense_score=round(r.dense_score, 4),
                     bm25_score=round(r.bm25_score, 4),
+                    page=page_at(doc.pages, r.passage.start),
                 )
             )
         return cls(question=question, passages=out, took_ms=took_ms)

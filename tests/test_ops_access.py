@@ -174,3 +174,31 @@ def test_feedback_export_needs_a_key_like_the_api(settings, encoder, built_index
         assert http.get("/feedback/export").status_code == 401
         assert http.get("/").status_code == 200  # the page itself is guarded by the SSO proxy, not by keys
         assert http.get("/feedback/export?format=json", headers={"Authorization": f"Bearer {key}"}).status_code == 200
+
+
+def test_document_admin_routes_need_an_admin_key(settings, encoder, built_index, keys_file):
+    from fastapi.testclient import TestClient
+
+    from service.main import create_app
+
+    user = add_key(keys_file, "clerk")
+    locked = settings.model_copy(update={"auth": "keys", "keys_file": keys_file})
+    with TestClient(create_app(locked, encoder)) as http:
+        upload = {"file": ("note.txt", b"A short note.", "text/plain")}
+        assert http.post("/admin/documents", files=upload).status_code == 401
+        assert http.post("/admin/documents", files=upload, headers={"Authorization": f"Bearer {user}"}).status_code == 403
+        assert http.delete("/admin/documents/anything", headers={"Authorization": f"Bearer {user}"}).status_code == 403
+
+
+def test_uploads_have_their_own_size_cap(settings, encoder, built_index):
+    from fastapi.testclient import TestClient
+
+    from service.main import create_app
+
+    capped = settings.model_copy(update={"max_body_bytes": 4096, "max_upload_bytes": 200_000})
+    big_but_allowed = b"\x00" * 100_000  # over the JSON body cap, under the upload cap
+    with TestClient(create_app(capped, encoder)) as http:
+        too_big_json = http.post("/ask", content=b'{"question": "' + b"x" * 5000 + b'"}', headers={"content-type": "application/json"})
+        assert too_big_json.status_code == 413
+        upload = http.post("/admin/documents", files={"file": ("blob.exe", big_but_allowed, "application/octet-stream")})
+        assert upload.status_code == 415  # refused for its type by the route, not for its size by the body cap

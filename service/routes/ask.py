@@ -19,7 +19,8 @@ _ERRORS = {422: {"model": ErrorResponse, "description": "Invalid request"}, 503:
 @router.post("/ask", response_model=AskResponse, responses=_ERRORS)
 def ask(body: AskRequest, answerer: Answerer) -> AskResponse:
     """Answer a question with sentences quoted from the inspection material, each marked [n]."""
-    return AskResponse.from_answer(answer_question(answerer, body.question, body.top_k, body.search_filters()))
+    answer = answer_question(answerer, body.question, body.top_k, body.search_filters())
+    return AskResponse.from_answer(answer, answerer.index.documents)
 
 
 @router.post("/search", response_model=SearchResponse, responses=_ERRORS)

@@ -1,0 +1,247 @@
+"""Turn a PDF, web page, Word file or text file into clean text, with page spans where pages exist.
+
+The text comes out in the form `index.clean.clean_text` produces (paragraphs split by one blank
+line, single spaces, no tabs), so cleaning it again with no rules leaves it unchanged and page
+offsets stay true. Each format's chrome is dropped here, generally, instead of by per-site rules:
+PDF running headers/footers and page numbers, HTML navigation/adverts/teasers (trafilatura's
+main-text extraction).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from index.errors import UnsupportedDocument
+
+SUPPORTED_SUFFIXES = (".pdf", ".html", ".htm", ".docx", ".txt", ".md")
+_SENTENCE_END = tuple('.!?:;"”’)')
+_PAGE_NUMBER = re.compile(r"^(page\s+)?\d{1,4}(\s*(of|/)\s*\d{1,4})?$|^-\s*\d{1,4}\s*-$", re.IGNORECASE)
+_RUNNING_MAX = 90  # characters: longer lines are never taken for a running header or footer
+_EDGE_LINES = 2  # lines at the top and bottom of a page that may be a running header or footer
+
+
+@dataclass(frozen=True)
+class ExtractedDocument:
+    text: str
+    pages: tuple[tuple[int, int], ...]  # (start, end) offsets of each page in text; () without pages
+    title: str | None
+    published: dt.date | None
+
+
+def _tidy(line: str) -> str:
+    return re.sub(r"\s+", " ", line.replace("\u00a0", " ")).strip()
+
+
+def _join_paragraphs(paragraphs: list[str]) -> str:
+    return "\n\n".join(p for p in (_tidy(p) for p in paragraphs) if p)
+
+
+# ---------------------------------------------------------------- PDF
+
+
+def _edge_key(line: str) -> str:
+    # page numbers inside a running header ("Report 3 of 9") differ per page; compare without digits
+    return re.sub(r"\d+", "#", line.lower())
+
+
+def _running_lines(pages: list[list[str]]) -> set[str]:
+    """Edge-line keys that repeat on at least half the pages (and on two or more): headers and footers."""
+    counts: Counter[str] = Counter()
+    for lines in pages:
+        # running heads are short; a long repeated line is more likely body text that repeats
+        edges = {_edge_key(line) for line in lines[:_EDGE_LINES] + lines[-_EDGE_LINES:] if len(line) <= _RUNNING_MAX}
+        counts.update(edges)
+    needed = max(2, (len(pages) + 1) // 2)
+    return {key for key, n in counts.items() if n >= needed}
+
+
+def _strip_edges(lines: list[str], running: set[str]) -> list[str]:
+    lines = list(lines)
+    for _ in range(_EDGE_LINES + 1):
+        if lines and (_edge_key(lines[0]) in running or _PAGE_NUMBER.match(lines[0])):
+            lines.pop(0)
+    for _ in range(_EDGE_LINES + 1):
+        if lines and (_edge_key(lines[-1]) in running or _PAGE_NUMBER.match(lines[-1])):
+            lines.pop()
+    return lines
+
+
+def _page_paragraphs(lines: list[str]) -> list[str]:
+    """Lines of one page into paragraphs.
+
+    Wrapped lines of a paragraph run nearly the full width, so a blank line, or a line that the
+    next line does not continue in lower case and that is clearly shorter than the page's longest
+    or ends a sentence, ends a paragraph; this also keeps headings and list items on their own.
+    """
+    longest = max((len(line) for line in lines), default=0)
+    paragraphs: list[str] = []
+    current = ""
+    for i, line in enumerate(lines):
+        if not line:
+            if current:
+                paragraphs.append(current)
+                current = ""
+            continue
+        if current.endswith("-") and len(current) > 1 and current[-2].isalpha() and line[:1].islower():
+            current = current[:-1] + line  # a word hyphenated at the line end
+        else:
+            current = f"{current} {line}" if current else line
+        following = lines[i + 1] if i + 1 < len(lines) else ""
+        # a wrapped line that happens to end a sentence also splits: a paragraph cut in two costs
+        # nothing, two paragraphs run together would make passages straddle topics
+        if not following[:1].islower() and (len(line) < 0.8 * longest or line.endswith((".", "!", "?", ":"))):
+            paragraphs.append(current)
+            current = ""
+    if current:
+        paragraphs.append(current)
+    return paragraphs
+
+
+def _assemble_pages(page_paragraphs: list[list[str]]) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """Join pages into one text; a sentence broken by the page break is rejoined across it."""
+    text = ""
+    spans: list[tuple[int, int]] = []
+    for paragraphs in page_paragraphs:
+        paragraphs = [p for p in (_tidy(p) for p in paragraphs) if p]
+        if not paragraphs:
+            spans.append((len(text), len(text)))
+            continue
+        if text and not text.endswith(_SENTENCE_END) and paragraphs[0][:1].islower():
+            text += " "
+        elif text:
+            text += "\n\n"
+        start = len(text)
+        text += "\n\n".join(paragraphs)
+        spans.append((start, len(text)))
+    return text, tuple(spans)
+
+
+def _pdf(path: Path) -> ExtractedDocument:
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(path)
+        if reader.is_encrypted:
+            # many published PDFs are "encrypted" with an empty user password just to set permissions
+            try:
+                opened = reader.decrypt("")
+            except Exception:  # noqa: BLE001 - pypdf raises several types for unsupported ciphers
+                opened = 0
+            if not opened:
+                raise UnsupportedDocument(f"{path.name}: the PDF is encrypted with a password; save an unencrypted copy")
+        raw_pages = [page.extract_text() or "" for page in reader.pages]
+        info = reader.metadata
+        title = _tidy(str(info.title)) if info and info.title else None
+    except UnsupportedDocument:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, OSError) as exc:
+        raise UnsupportedDocument(f"{path.name}: the PDF is corrupt or unreadable ({exc.__class__.__name__}: {exc})") from None
+    pages = [[_tidy(line) for line in raw.splitlines()] for raw in raw_pages]
+    pages = [[line for i, line in enumerate(lines) if line or (0 < i < len(lines) - 1)] for lines in pages]
+    running = _running_lines([[line for line in lines if line] for lines in pages])
+    text, spans = _assemble_pages([_page_paragraphs(_strip_edges([ln for ln in lines], running)) for lines in pages])
+    if not text.strip():
+        raise UnsupportedDocument(f"{path.name}: the PDF has no extractable text (a scanned PDF needs OCR first)")
+    return ExtractedDocument(text=text, pages=spans, title=title or None, published=None)
+
+
+# ---------------------------------------------------------------- HTML
+
+
+def _html(path: Path) -> ExtractedDocument:
+    import trafilatura
+
+    raw = path.read_bytes()
+    try:
+        html = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        html = raw.decode("latin-1")
+    body = trafilatura.extract(html, output_format="txt", include_comments=False, include_tables=True, favor_precision=True)
+    if not body or not body.strip():
+        raise UnsupportedDocument(f"{path.name}: no main text found in the web page")
+    # not extensive: a date comes from the page's markup (meta tags, canonical URL), never guessed from its text
+    meta = trafilatura.extract_metadata(html, extensive=False)
+    title = _tidy(meta.title) if meta and meta.title else None
+    published = None
+    if meta and meta.date:
+        try:
+            published = dt.date.fromisoformat(meta.date[:10])
+        except ValueError:
+            published = None
+    return ExtractedDocument(text=_join_paragraphs(body.splitlines()), pages=(), title=title, published=published)
+
+
+# ---------------------------------------------------------------- DOCX
+
+
+def _docx(path: Path) -> ExtractedDocument:
+    import zipfile
+
+    import docx
+    from docx.opc.exceptions import PackageNotFoundError
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    try:
+        document = docx.Document(str(path))
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, OSError, SyntaxError) as exc:  # XMLSyntaxError is a SyntaxError
+        raise UnsupportedDocument(f"{path.name}: the Word file is corrupt or not a .docx ({exc.__class__.__name__}: {exc})") from None
+    paragraphs: list[str] = []
+    first_heading = None
+    for block in document.element.body.iterchildren():
+        tag = block.tag.rsplit("}", 1)[-1]
+        if tag == "p":
+            para = Paragraph(block, document)
+            paragraphs.append(para.text)
+            style = (para.style.name if para.style is not None else "") or ""
+            if first_heading is None and para.text.strip() and (style.startswith("Heading") or style == "Title"):
+                first_heading = _tidy(para.text)
+        elif tag == "tbl":
+            for row in Table(block, document).rows:
+                cells: list[str] = []
+                for cell in row.cells:
+                    value = _tidy(cell.text)
+                    if value and (not cells or cells[-1] != value):  # merged cells repeat their text
+                        cells.append(value)
+                paragraphs.append(" | ".join(cells))
+    text = _join_paragraphs(paragraphs)
+    if not text:
+        raise UnsupportedDocument(f"{path.name}: the Word file holds no text")
+    title = _tidy(document.core_properties.title or "") or first_heading
+    return ExtractedDocument(text=text, pages=(), title=title or None, published=None)
+
+
+# ---------------------------------------------------------------- text
+
+
+def _plain(path: Path) -> ExtractedDocument:
+    try:
+        raw = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise UnsupportedDocument(f"{path.name}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    blocks = re.split(r"\n\s*\n", raw.replace("\r\n", "\n").replace("\r", "\n"))
+    text = _join_paragraphs(blocks)
+    if not text:
+        raise UnsupportedDocument(f"{path.name}: the file is empty")
+    first = text.split("\n", 1)[0]
+    title = _tidy(first.lstrip("#"))[:200] or None
+    return ExtractedDocument(text=text, pages=(), title=title, published=None)
+
+
+_EXTRACTORS = {".pdf": _pdf, ".html": _html, ".htm": _html, ".docx": _docx, ".txt": _plain, ".md": _plain}
+
+
+def extract_text(path: Path) -> ExtractedDocument:
+    """The clean text of the file at `path`, by its type; UnsupportedDocument names the file and why not."""
+    path = Path(path)
+    extractor = _EXTRACTORS.get(path.suffix.lower())
+    if extractor is None:
+        raise UnsupportedDocument(f"{path.name}: unsupported file type {path.suffix or '(none)'!r}; supported: {', '.join(SUPPORTED_SUFFIXES)}")
+    if not path.is_file():
+        raise UnsupportedDocument(f"{path.name}: no such file")
+    return extractor(path)

@@ -1,0 +1,271 @@
+"""Add documents to the corpus and remove them: documents.yaml edits plus an incremental index rebuild.
+
+The planning (which files go in, under which doc_id, which are duplicates or unreadable) is pure
+over the metadata entries; the edges copy files, replace documents.yaml atomically and rebuild.
+If the rebuild fails, documents.yaml and the corpus folder are put back as they were, so nothing
+is ever half-added; the served index is swapped only by a finished build (index.store).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import re
+import shutil
+import tempfile
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import yaml
+
+from index.corpus import KINDS, METADATA_FILE, load_corpus
+from index.errors import CorpusError, UnknownDocument, UnsupportedDocument
+from index.extract import SUPPORTED_SUFFIXES, ExtractedDocument, extract_text
+
+DEFAULT_KIND = {".pdf": "inspection-report", ".html": "news", ".htm": "news"}  # anything else: commentary
+
+
+@dataclass(frozen=True)
+class Overrides:
+    """Metadata given on the command line or in the upload form; None means guess it from the file."""
+
+    title: str | None = None
+    published: dt.date | None = None
+    kind: str | None = None
+    publisher: str | None = None
+    doc_id: str | None = None
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    path: Path
+    status: str  # "added" | "duplicate" | "failed"
+    message: str
+    doc_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Plan:
+    entries: list[dict]  # new documents.yaml entries, in the order given
+    copies: list[tuple[Path, str]]  # (source path, file name inside the corpus folder)
+    outcomes: list[FileOutcome] = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        return any(o.status == "failed" for o in self.outcomes)
+
+
+# ---------------------------------------------------------------- pure planning
+
+
+def slugify(title: str) -> str:
+    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")[:60].strip("-")
+    return slug if len(slug) >= 2 else "document"
+
+
+def unique_id(base: str, taken: set[str]) -> str:
+    candidate, n = base, 2
+    while candidate in taken:
+        candidate = f"{base[:55]}-{n}"
+        n += 1
+    return candidate
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()  # the same hash as Document.content_hash
+
+
+def plan_additions(
+    existing: list[dict],
+    existing_hashes: dict[str, str],
+    extracted: list[tuple[Path, ExtractedDocument | UnsupportedDocument]],
+    overrides: Overrides,
+) -> Plan:
+    """Which files to add under which entries. `existing_hashes` maps content hash -> doc_id."""
+    taken_ids = {str(e.get("doc_id")) for e in existing}
+    taken_files = {str(e.get("file")) for e in existing}
+    seen_hashes = dict(existing_hashes)
+    entries: list[dict] = []
+    copies: list[tuple[Path, str]] = []
+    outcomes: list[FileOutcome] = []
+    for path, result in extracted:
+        if isinstance(result, UnsupportedDocument):
+            outcomes.append(FileOutcome(path, "failed", str(result)))
+            continue
+        digest = text_hash(result.text)
+        if digest in seen_hashes:
+            outcomes.append(FileOutcome(path, "duplicate", f"{path.name}: same text as document {seen_hashes[digest]!r}; skipped", seen_hashes[digest]))
+            continue
+        title = overrides.title or result.title or _title_from_text(result.text) or path.stem
+        doc_id = overrides.doc_id or unique_id(slugify(title), taken_ids)
+        if doc_id in taken_ids:
+            outcomes.append(FileOutcome(path, "failed", f"{path.name}: doc_id {doc_id!r} is already in the corpus"))
+            continue
+        file_name = unique_id(doc_id, {Path(f).stem for f in taken_files}) + path.suffix.lower()
+        published = overrides.published or result.published
+        entry = {
+            "doc_id": doc_id,
+            "file": file_name,
+            "title": title,
+            "publisher": overrides.publisher,
+            "published": published.isoformat() if published else None,
+            "kind": overrides.kind or DEFAULT_KIND.get(path.suffix.lower(), "commentary"),
+        }
+        taken_ids.add(doc_id)
+        taken_files.add(file_name)
+        seen_hashes[digest] = doc_id
+        entries.append(entry)
+        copies.append((path, file_name))
+        outcomes.append(FileOutcome(path, "added", f"{path.name}: added as {doc_id!r} ({entry['kind']})", doc_id))
+    return Plan(entries, copies, outcomes)
+
+
+def _title_from_text(text: str) -> str | None:
+    first = text.split("\n", 1)[0].strip()
+    return first[:120] if first else None
+
+
+def expand_paths(paths: list[Path]) -> list[Path]:
+    """Files as given, and every supported file inside each folder given (sorted, recursive)."""
+    files: list[Path] = []
+    for path in paths:
+        path = Path(path)
+        if path.is_dir():
+            files += sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES)
+        else:
+            files.append(path)
+    return files
+
+
+# ---------------------------------------------------------------- documents.yaml I/O
+
+
+def read_entries(corpus_dir: Path) -> list[dict]:
+    path = Path(corpus_dir) / METADATA_FILE
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise CorpusError(f"cannot read {path}: {exc}") from None
+    return list(data.get("documents") or []) if isinstance(data, dict) else []
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _entry_block(entry: dict) -> str:
+    dumped = yaml.safe_dump([entry], sort_keys=False, allow_unicode=True, width=1000)
+    return "\n" + "".join(f"  {line}\n" for line in dumped.splitlines())
+
+
+def _without_entry(text: str, doc_id: str) -> str | None:
+    """documents.yaml text with one entry's block cut out, comments elsewhere kept; None if not found."""
+    lines = text.splitlines(keepends=True)
+    start = next((i for i, line in enumerate(lines) if re.match(rf"^  - doc_id: ['\"]?{re.escape(doc_id)}['\"]?\s*$", line)), None)
+    if start is None:
+        return None
+    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("  - ")), len(lines))
+    while end > start + 1 and not lines[end - 1].strip():
+        end -= 1
+    while start > 0 and not lines[start - 1].strip():
+        start -= 1  # take the blank line before the block with it
+    return "".join(lines[:start] + lines[end:])
+
+
+def _checked(text: str, expected: list[dict], path: Path) -> str:
+    """Refuse to write a documents.yaml that does not parse back to exactly the expected entries."""
+    data = yaml.safe_load(text) or {}
+    got = data.get("documents") if isinstance(data, dict) else None
+    if got != expected:
+        raise CorpusError(f"editing {path} in place would not give the expected entries; edit it by hand")
+    return text
+
+
+# ---------------------------------------------------------------- edges: add and remove
+
+
+def _rebuild_or_restore(corpus_dir: Path, old_yaml: str, added_files: list[Path], rebuild: Callable[[], object]) -> None:
+    meta = Path(corpus_dir) / METADATA_FILE
+    try:
+        rebuild()
+    except BaseException:
+        _write_atomically(meta, old_yaml)
+        for path in added_files:
+            path.unlink(missing_ok=True)
+        raise
+
+
+def add_documents(corpus_dir: Path, paths: list[Path], overrides: Overrides, rebuild: Callable[[], object]) -> Plan:
+    """Extract, plan, copy in, append to documents.yaml and rebuild; a failed rebuild undoes it all."""
+    corpus_dir = Path(corpus_dir)
+    if overrides.kind is not None and overrides.kind not in KINDS:
+        raise CorpusError(f"kind {overrides.kind!r} is not one of {', '.join(KINDS)}")
+    files = expand_paths(paths)
+    if not files:
+        raise CorpusError(f"no supported files ({', '.join(SUPPORTED_SUFFIXES)}) in {', '.join(map(str, paths))}")
+    if (overrides.doc_id or overrides.title) and len(files) > 1:
+        raise CorpusError("--title and --doc-id name one document; give one file with them")
+    extracted: list[tuple[Path, ExtractedDocument | UnsupportedDocument]] = []
+    for path in files:
+        try:
+            extracted.append((path, extract_text(path)))
+        except UnsupportedDocument as exc:
+            extracted.append((path, exc))
+    documents = load_corpus(corpus_dir)
+    plan = plan_additions(read_entries(corpus_dir), {d.content_hash: d.doc_id for d in documents}, extracted, overrides)
+    if not plan.entries:
+        return plan
+    meta = corpus_dir / METADATA_FILE
+    old_yaml = meta.read_text(encoding="utf-8")
+    new_yaml = old_yaml.rstrip("\n") + "\n" + "".join(_entry_block(e) for e in plan.entries)
+    new_yaml = _checked(new_yaml, read_entries(corpus_dir) + plan.entries, meta)
+    copied: list[Path] = []
+    try:
+        for source, name in plan.copies:
+            target = corpus_dir / name
+            shutil.copyfile(source, target)
+            copied.append(target)
+        _write_atomically(meta, new_yaml)
+    except BaseException:
+        _write_atomically(meta, old_yaml)
+        for path in copied:
+            path.unlink(missing_ok=True)
+        raise
+    _rebuild_or_restore(corpus_dir, old_yaml, copied, rebuild)
+    return plan
+
+
+def remove_document(corpus_dir: Path, doc_id: str, rebuild: Callable[[], object]) -> dict:
+    """Take one document out of documents.yaml and the index; its file goes once the rebuild is done."""
+    corpus_dir = Path(corpus_dir)
+    meta = corpus_dir / METADATA_FILE
+    entries = read_entries(corpus_dir)
+    entry = next((e for e in entries if str(e.get("doc_id")) == doc_id), None)
+    if entry is None:
+        raise UnknownDocument(f"no document {doc_id!r} in {meta}; 'inspectqa corpus list' shows the doc_ids")
+    if len(entries) == 1:
+        raise CorpusError(f"{doc_id!r} is the only document; a corpus needs at least one")
+    old_yaml = meta.read_text(encoding="utf-8")
+    remaining = [e for e in entries if e is not entry]
+    new_yaml = _without_entry(old_yaml, doc_id)
+    if new_yaml is None:
+        raise CorpusError(f"cannot find the block of {doc_id!r} in {meta}; remove it by hand")
+    _write_atomically(meta, _checked(new_yaml, remaining, meta))
+    _rebuild_or_restore(corpus_dir, old_yaml, [], rebuild)
+    source = corpus_dir / str(entry["file"])
+    if source.is_file() and not any(str(e.get("file")) == entry["file"] for e in remaining):
+        source.unlink()
+    return entry

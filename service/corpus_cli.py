@@ -1,0 +1,104 @@
+"""`inspectqa corpus add|list|remove`: manage the documents behind the index from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from pathlib import Path
+
+from index.corpus import KINDS, load_corpus
+from index.extract import SUPPORTED_SUFFIXES
+from index.settings import Settings, get_settings
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides = {}
+    if args.corpus:
+        overrides["corpus_dir"] = args.corpus
+    if args.index:
+        overrides["index_dir"] = args.index
+    return get_settings().model_copy(update=overrides) if overrides else get_settings()
+
+
+def _rebuilder(settings: Settings):
+    def rebuild():
+        from index.embed import Encoder
+        from index.store import build_index
+
+        manifest = build_index(settings, Encoder(settings.model), log=lambda m: print(m, file=sys.stderr))
+        print(f"index rebuilt: {manifest.document_count} documents, {manifest.passage_count} passages -> {settings.index_dir}")
+
+    return rebuild
+
+
+def _iso_date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not an ISO date (YYYY-MM-DD)") from None
+
+
+def _cmd_add(args: argparse.Namespace) -> int:
+    from index.manage import Overrides, add_documents
+
+    settings = _settings(args)
+    overrides = Overrides(args.title, args.published, args.kind, args.publisher, args.doc_id)
+    plan = add_documents(settings.corpus_dir, args.paths, overrides, _rebuilder(settings))
+    for outcome in plan.outcomes:
+        stream = sys.stderr if outcome.status == "failed" else sys.stdout
+        print(f"{outcome.status}: {outcome.message}", file=stream)
+    return 1 if plan.failed else 0
+
+
+def _cmd_list(args: argparse.Namespace) -> int:
+    for doc in load_corpus(_settings(args).corpus_dir):
+        pages = f"{len(doc.pages)} pages" if doc.pages else "no pages"
+        print(f"{doc.doc_id}\t{doc.kind}\t{doc.published or 'undated'}\t{doc.source_file}\t{pages}\t{doc.title}")
+    return 0
+
+
+def _cmd_remove(args: argparse.Namespace) -> int:
+    from index.manage import remove_document
+
+    settings = _settings(args)
+    entry = remove_document(settings.corpus_dir, args.doc_id, _rebuilder(settings))
+    print(f"removed {entry['doc_id']} ({entry['file']})")
+    return 0
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--corpus", type=Path, help="corpus folder holding documents.yaml (default: INSPECTQA_CORPUS_DIR or ./corpus)")
+    parser.add_argument("--index", type=Path, help="index folder to rebuild (default: INSPECTQA_INDEX_DIR or ./var/index)")
+
+
+def register(commands) -> None:
+    corpus = commands.add_parser("corpus", help="add, list or remove documents", description="Add, list or remove the documents behind the index.")
+    sub = corpus.add_subparsers(dest="corpus_command", required=True, metavar="ACTION")
+
+    add = sub.add_parser(
+        "add",
+        help="add files or folders of files, then rebuild the index",
+        description=f"Add documents ({', '.join(SUPPORTED_SUFFIXES)}; a folder adds every such file in it). Title and date "
+        "come from the file's metadata where present, flags override. Files are copied into the corpus folder, "
+        "documents.yaml gets one entry each, and the index is rebuilt (only new passages are embedded). A file that "
+        "cannot be read is reported and the rest still go in (exit code 1); a file whose text is already in the "
+        "corpus is reported and skipped.",
+    )
+    add.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files or folders")
+    add.add_argument("--title", help="title (one file only; default: from the file)")
+    add.add_argument("--published", type=_iso_date, help="publication date YYYY-MM-DD (default: from the page metadata, else none)")
+    add.add_argument("--kind", choices=KINDS, help="default: inspection-report for PDF, news for HTML, commentary otherwise")
+    add.add_argument("--publisher", help="publisher (default: none)")
+    add.add_argument("--doc-id", help="doc_id slug (one file only; default: a slug of the title)")
+    _common(add)
+    add.set_defaults(func=_cmd_add)
+
+    listing = sub.add_parser("list", help="list the corpus documents", description="One line per document: doc_id, kind, date, file, pages, title.")
+    _common(listing)
+    listing.set_defaults(func=_cmd_list)
+
+    remove = sub.add_parser("remove", help="remove a document and rebuild the index", description="Remove a document's entry and file, then rebuild the index.")
+    remove.add_argument("doc_id")
+    _common(remove)
+    remove.set_defaults(func=_cmd_remove)

@@ -1,0 +1,128 @@
+"""POST /admin/documents (upload a file) and DELETE /admin/documents/{doc_id}: corpus add/remove over HTTP.
+
+Admin keys only (or auth off). Each change rebuilds the index (incrementally, atomically) and then
+swaps the service onto it; questions keep being answered from the old index until the new one is loaded.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+import threading
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi.exceptions import HTTPException
+from pydantic import BaseModel
+
+from index.corpus import KINDS
+from index.errors import CorpusError, UnknownDocument
+from index.extract import SUPPORTED_SUFFIXES
+from index.manage import Overrides, add_documents, remove_document
+from index.store import build_index
+from service import reload
+from service.access import require_admin
+from service.deps import State
+from service.schemas import ErrorResponse
+from service.state import ServiceState
+
+UPLOAD_PATH = "/admin/documents"
+router = APIRouter(prefix="/admin", tags=["admin"], dependencies=[Depends(require_admin)])
+_changing = threading.Lock()  # one corpus change at a time; documents.yaml has one writer
+_CHUNK = 1 << 16
+
+
+class AddedDocument(BaseModel):
+    doc_id: str
+    title: str
+    kind: str
+    published: str | None
+    publisher: str | None
+    file: str
+
+
+class RemovedDocument(BaseModel):
+    doc_id: str
+    file: str
+
+
+def _change_and_reload(request: Request, state: ServiceState, change):
+    """Run `change(rebuild)` under the lock, then load the rebuilt index into the running service."""
+    settings = state.settings
+    encoder = getattr(request.app.state, "encoder", None) or _load_encoder(settings)
+    with _changing:
+        result = change(lambda: build_index(settings, encoder))
+        reload.install_state(request.app, reload.load_state(settings, encoder))
+    return result
+
+
+def _load_encoder(settings):
+    from index.embed import Encoder
+
+    return Encoder(settings.model).load()
+
+
+def _save_upload(upload: UploadFile, folder: Path, limit: int) -> Path:
+    name = Path(upload.filename or "").name
+    if Path(name).suffix.lower() not in SUPPORTED_SUFFIXES:
+        raise HTTPException(415, f"{name or 'the upload'}: unsupported file type; send one of {', '.join(SUPPORTED_SUFFIXES)}")
+    target = folder / name
+    size = 0
+    with target.open("wb") as out:
+        while chunk := upload.file.read(_CHUNK):
+            size += len(chunk)
+            if size > limit:
+                raise HTTPException(413, f"{name}: larger than the {limit} byte limit (INSPECTQA_MAX_UPLOAD_BYTES)")
+            out.write(chunk)
+    return target
+
+
+_RESPONSES = {code: {"model": ErrorResponse} for code in (404, 409, 413, 415, 422)}
+
+
+@router.post("/documents", status_code=201, response_model=AddedDocument, responses=_RESPONSES)
+def upload_document(
+    request: Request,
+    state: State,
+    file: Annotated[UploadFile, File(description=f"The document: {', '.join(SUPPORTED_SUFFIXES)}")],
+    title: Annotated[str | None, Form()] = None,
+    published: Annotated[dt.date | None, Form()] = None,
+    kind: Annotated[str | None, Form(description=f"One of {', '.join(KINDS)}")] = None,
+    publisher: Annotated[str | None, Form()] = None,
+    doc_id: Annotated[str | None, Form()] = None,
+) -> AddedDocument:
+    """Add one document (same as `inspectqa corpus add`): 413 over the size limit, 415 for other types,
+    409 when its text is already in the corpus, 422 when it cannot be read (encrypted, corrupt, no text)."""
+    limit = state.settings.max_upload_bytes
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit + _CHUNK:  # refuse before reading the body
+        raise HTTPException(413, f"upload larger than the {limit} byte limit (INSPECTQA_MAX_UPLOAD_BYTES)")
+    if kind is not None and kind not in KINDS:
+        raise HTTPException(422, f"kind {kind!r} is not one of {', '.join(KINDS)}")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = _save_upload(file, Path(tmp), limit)
+        overrides = Overrides(title=title, published=published, kind=kind, publisher=publisher, doc_id=doc_id)
+        try:
+            plan = _change_and_reload(request, state, lambda rebuild: add_documents(state.settings.corpus_dir, [path], overrides, rebuild))
+        except CorpusError as exc:
+            raise HTTPException(422, str(exc)) from None
+    outcome = plan.outcomes[0]
+    if outcome.status == "duplicate":
+        raise HTTPException(409, outcome.message)
+    if outcome.status == "failed":
+        raise HTTPException(422, outcome.message)
+    entry = plan.entries[0]
+    return AddedDocument(**{k: entry[k] for k in ("doc_id", "title", "kind", "published", "publisher", "file")})
+
+
+@router.delete("/documents/{doc_id}", response_model=RemovedDocument, responses=_RESPONSES)
+def delete_document(doc_id: str, request: Request, state: State) -> RemovedDocument:
+    """Remove a document (same as `inspectqa corpus remove`); its passages leave answers at once."""
+    try:
+        entry = _change_and_reload(request, state, lambda rebuild: remove_document(state.settings.corpus_dir, doc_id, rebuild))
+    except UnknownDocument as exc:
+        raise HTTPException(404, str(exc)) from None
+    except CorpusError as exc:
+        raise HTTPException(409, str(exc)) from None
+    return RemovedDocument(doc_id=entry["doc_id"], file=entry["file"])
