@@ -18,7 +18,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 VAR = ROOT / "var" / "bench"
-DEV_QUESTIONS = Path(os.environ.get("INSPECTQA_DEV_QUESTIONS", "/work/shared/eval/dev_questions.jsonl"))
+DEV_QUESTIONS = Path(os.environ.get("INSPECTQA_DEV_QUESTIONS", ROOT.parent / "shared" / "eval" / "dev_questions.jsonl"))
 
 
 def dev_questions() -> list[str]:
@@ -106,7 +106,16 @@ def served(index_dir: Path, timeout: float = 180.0, env: dict | None = None):
     """`python -m service.cli serve` on 127.0.0.1 and a free port; yields once /readyz says 200; stops it."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    environ = {**os.environ, "INSPECTQA_INDEX_DIR": str(index_dir), "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", **(env or {})}
+    # loopback only, so auth and the rate limit are off: the benchmark measures answering, not access control
+    environ = {
+        **os.environ,
+        "INSPECTQA_INDEX_DIR": str(index_dir),
+        "INSPECTQA_AUTH": "off",
+        "INSPECTQA_RATE_LIMIT_PER_MINUTE": "0",
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+        **(env or {}),
+    }
     started = time.perf_counter()
     proc = subprocess.Popen(
         [sys.executable, "-m", "service.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
