@@ -44,6 +44,23 @@ def test_store_keeps_items_across_instances_in_wal_mode(tmp_path):
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
+def test_concurrent_writers_lose_nothing(tmp_path):
+    """Several workers (separate stores on one file) rating at once: every rating is kept."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    path = tmp_path / "feedback.sqlite3"
+    stores = [FeedbackStore(path) for _ in range(4)]
+
+    def rate(i: int) -> None:
+        stores[i % 4].add(NewFeedback(f"question {i}", "answer", True, "up" if i % 2 else "down", None))
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(rate, range(200)))
+    items = FeedbackStore(path).all()
+    assert sorted(f.question for f in items) == sorted(f"question {i}" for i in range(200))
+    assert len({f.id for f in items}) == 200
+
+
 def test_store_names_the_file_it_cannot_open(tmp_path):
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("a file where a folder should be")
