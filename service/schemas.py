@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from index.answer import Answer
 from index.corpus import KINDS
@@ -15,6 +15,16 @@ from index.search import RankedPassage, SearchFilters
 Kind = Literal[KINDS]  # type: ignore[valid-type]
 
 _EXAMPLE_QUESTION = "When was the council judged inadequate?"
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("question is blank")
+    return value.strip()
+
+
+# A question as a caller sends it: 1-2000 characters, not only white space, stripped.
+Question = Annotated[str, Field(min_length=1, max_length=2000), AfterValidator(_not_blank)]
 
 
 class Filters(BaseModel):
@@ -41,16 +51,9 @@ class AskRequest(BaseModel):
         json_schema_extra={"examples": [{"question": _EXAMPLE_QUESTION, "top_k": 5}]},
     )
 
-    question: str = Field(min_length=1, max_length=2000, description="The question, in plain words.")
+    question: Question = Field(description="The question, in plain words.")
     top_k: int = Field(5, ge=1, le=20, description="How many passages to cite.")
     filters: Filters | None = None
-
-    @field_validator("question")
-    @classmethod
-    def _not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("question is blank")
-        return value.strip()
 
     def search_filters(self) -> SearchFilters:
         return self.filters.to_search() if self.filters else SearchFilters()

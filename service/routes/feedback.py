@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from service.feedback import FeedbackStore, FeedbackStoreError, NewFeedback, to_csv
-from service.schemas import ErrorResponse
+from service.schemas import ErrorResponse, Question
 
 router = APIRouter(tags=["feedback"])
 
@@ -32,7 +32,7 @@ class FeedbackRequest(BaseModel):
         },
     )
 
-    question: str = Field(min_length=1, max_length=2000, description="The question as asked.")
+    question: Question = Field(description="The question as asked.")
     answer: str = Field(max_length=20000, description="The answer the page showed.")
     answerable: bool = Field(description="The answer's `answerable` flag.")
     rating: Literal["up", "down"]
@@ -40,13 +40,6 @@ class FeedbackRequest(BaseModel):
     citations: list[Annotated[str, Field(max_length=200)]] = Field(
         default_factory=list, max_length=50, description="doc_id of each citation shown, in order."
     )
-
-    @field_validator("question")
-    @classmethod
-    def _not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("question is blank")
-        return value.strip()
 
     @field_validator("comment")
     @classmethod
