@@ -154,12 +154,12 @@ def _pick_answer_sentences(
 
 def _rerank(ranked: list[RankedPassage], scored: list[_ScoredSentence], index: InspectionIndex) -> list[RankedPassage]:
     """Order passages by their best sentence, fused retrieval score breaking ties."""
-    best: dict[int, float] = {}
-    for s in scored:
-        for r in ranked:
-            if r.passage.passage_id not in best and s.sentence.sentence_id in index.passage_sentences[r.passage.passage_id]:
-                best[r.passage.passage_id] = s.score
-    return sorted(ranked, key=lambda r: (-best.get(r.passage.passage_id, -1.0), -r.score))
+    sentence_score = {s.sentence.sentence_id: s.score for s in scored}
+
+    def best(r: RankedPassage) -> float:
+        return max((sentence_score.get(sid, -1.0) for sid in index.passage_sentences[r.passage.passage_id]), default=-1.0)
+
+    return sorted(ranked, key=lambda r: (-best(r), -r.score))
 
 
 class QuestionAnswerer:
