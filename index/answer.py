@@ -42,6 +42,9 @@ _ANSWER_MARGIN = 0.15
 # A figure-holding sentence may trail the best on-topic sentence by this much and still answer
 # a "how many" or "when" question; further behind, the material does not hold the figure.
 _TYPED_MARGIN = 0.25
+# ... and it must be about the thing asked: a figure in a sentence sharing none of the question's
+# rarer words ("12-week standard" for "how long are CAMHS waits?") answers something else.
+_TYPED_MIN_OVERLAP = 0.1
 # Two sentences this similar say the same thing (news items quoting the letter).
 _DUPLICATE_COSINE = 0.92
 # Several documents report the same finding; the inspectorate's own words are the primary source.
@@ -74,6 +77,7 @@ class Answer:
 class _ScoredSentence:
     sentence: Sentence
     score: float
+    overlap: float = 0.0  # IDF-weighted share of the question's words the sentence itself holds
 
 
 def _score_sentences(
@@ -92,7 +96,7 @@ def _score_sentences(
 
     lexicon = index.lexicon
     q_tokens = set(tokenize(question))
-    best: dict[int, float] = {}
+    best: dict[int, _ScoredSentence] = {}
     for pid in passage_ids:
         sids = [sid for sid in index.passage_sentences[pid] if could_answer(index.sentences[sid].text)]
         if not sids:
@@ -107,8 +111,9 @@ def _score_sentences(
         for sid, cos in zip(sids, cosines):
             overlap = lexicon.weighted_overlap(q_tokens, tokens(index.sentences[sid].text))
             score = _SENTENCE_COSINE * float(cos) + _SENTENCE_OVERLAP * overlap + context
-            best[sid] = max(score, best.get(sid, score))
-    return sorted((_ScoredSentence(index.sentences[sid], sc) for sid, sc in best.items()), key=lambda x: (-x.score, x.sentence.sentence_id))
+            if sid not in best or score > best[sid].score:
+                best[sid] = _ScoredSentence(index.sentences[sid], score, overlap)
+    return sorted(best.values(), key=lambda x: (-x.score, x.sentence.sentence_id))
 
 
 def _is_statement(text: str) -> bool:
@@ -128,7 +133,7 @@ def _pick_answer_sentences(
         return []
     answer_type = expected_answer_type(question)
     if answer_type is not None:
-        typed = [c for c in candidates if holds_answer_type(c.sentence.text, answer_type)]
+        typed = [c for c in candidates if c.overlap >= _TYPED_MIN_OVERLAP and holds_answer_type(c.sentence.text, answer_type)]
         if not typed or typed[0].score < candidates[0].score - _TYPED_MARGIN:
             return []
         candidates = typed

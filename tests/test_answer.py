@@ -62,6 +62,21 @@ def test_when_question_is_answered_with_the_dated_sentence(answerer, question, d
     assert date in answer.answer
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How long do families wait for a speech therapy appointment?",
+        "How much does the council pay its foster carers each week?",
+        "How many adoptions did Wakefield complete last year?",
+    ],
+)
+def test_figure_question_the_material_cannot_answer_abstains(answerer, question):
+    # on topic, so relevance alone would answer; no sentence holds a figure about the thing asked
+    answer = answerer.answer(question)
+    assert not answer.answerable and answer.answer == NO_ANSWER
+    assert answer.citations
+
+
 def test_answer_sentences_are_marked_and_short(answerer):
     answer = answerer.answer("What did Ofsted say about case recording in 2019?")
     markers = [int(n) for n in re.findall(r"\[(\d+)\]", answer.answer)]
