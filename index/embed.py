@@ -53,8 +53,6 @@ class Encoder:
     def load(self) -> "Encoder":
         with self._lock:
             if self._model is None:
-                from sentence_transformers import SentenceTransformer
-
                 path = resolve_model(self.model_name)
                 if not Path(path).exists() and ("/" in path or path.startswith(".")):
                     raise ModelUnavailable(f"model folder {path} does not exist; set INSPECTQA_MODEL to a local model")
@@ -63,8 +61,11 @@ class Encoder:
 
                     if not Path(path).is_dir():
                         raise ModelUnavailable(f"the ONNX backend needs a local model folder, not {path!r}; set INSPECTQA_EMBEDDING_BACKEND=torch")
+                    # once exported, the ONNX path imports neither torch nor sentence-transformers
                     self._model = OnnxModel(self.model_name, Path(path), query_threads=QUERY_THREADS)
                     return self
+                from sentence_transformers import SentenceTransformer
+
                 try:
                     self._model = SentenceTransformer(path, device="cpu")
                 except Exception as exc:  # the library raises many kinds for "not found offline"
