@@ -38,7 +38,7 @@ def service_benchmarks(results: dict) -> list[Row]:
     from index.store import load_index
 
     settings = Settings()
-    encoder = Encoder(settings.model).load()
+    encoder = Encoder.for_settings(settings).load()
     questions = query.questions()
     work = VAR / "service"
     shutil.rmtree(work, ignore_errors=True)

@@ -6,7 +6,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.common import Row
+from bench.common import Row, raw_encode
 
 
 def build_throughput(settings, encoder, out_dir: Path, repeats: int = 2) -> tuple[list[Row], Path]:
@@ -24,10 +24,10 @@ def build_throughput(settings, encoder, out_dir: Path, repeats: int = 2) -> tupl
         index = load_index(index_dir, fresh)
         texts = [p.text for p in index.passages] + [s.text for s in index.sentences]
         t = time.perf_counter()
-        encoder._model.encode(texts, batch_size=encoder.batch_size, convert_to_numpy=True, normalize_embeddings=True)
+        raw_encode(encoder, texts)
         raw_seconds.append(time.perf_counter() - t)
         t = time.perf_counter()
-        encoder._model.encode(texts[: len(index.passages)], batch_size=encoder.batch_size, convert_to_numpy=True, normalize_embeddings=True)
+        raw_encode(encoder, texts[: len(index.passages)])
         raw_passage_seconds.append(time.perf_counter() - t)
     n_texts = manifest.passage_count + manifest.sentence_count
     build_rate = n_texts / min(build_seconds)

@@ -27,6 +27,14 @@ def dev_questions() -> list[str]:
         return [json.loads(line)["question"] for line in rows if line.strip()]
 
 
+def raw_encode(encoder, texts: list[str]):
+    """The bare model call under an `index.embed.Encoder`: sentence-transformers' encode, or the ONNX
+    session (one thread for a question, every core for a batch) when the encoder is on that backend."""
+    if getattr(encoder, "backend", "torch") == "onnx":
+        return encoder._model.encode(texts, batch_size=encoder.batch_size)
+    return encoder._model.encode(texts, batch_size=encoder.batch_size, convert_to_numpy=True, normalize_embeddings=True)
+
+
 def percentiles_ms(seconds: list[float]) -> tuple[float, float]:
     """p50 and p95 of `seconds`, in milliseconds."""
     arr = np.asarray(seconds) * 1000

@@ -1,70 +1,37 @@
-"""ONNX Runtime as the query encoder, exported locally from the shipped MiniLM weights (no hub).
+"""The two embedding backends of the service side by side, in one run: `embedding_backend` torch vs onnx.
 
-Not wired into the service: this measures whether it would pay. The export uses torch's own
-exporter (needs the `onnx` package) and runs with `onnxruntime`; sentence-transformers'
-backend="onnx" was not used because its dependency, optimum-onnx, pins transformers < 4.58 and
-would downgrade the project's transformers 5. Speed: one question at a time, one thread each,
-interleaved with the PyTorch Encoder. Quality: dev questions whose gold quote is in the top 5
-citations when the answerer is fed the ONNX query vectors instead of the PyTorch ones.
+For each backend, interleaved question by question so both see the same momentary load:
+- one raw encode of a question (the Encoder's own call: one thread on either backend);
+- in-process `answer()` with the query-vector cache cleared (the service's cold path), over an index
+  built with that backend;
+- a fresh `build_index` in texts/s, beside a raw encode of the same texts (alternating backends, best of 2);
+- the dev-set figure: questions whose gold quote is in the top 5 citations, each backend on its own index.
+The dev-set eval table comes from `inspectqa eval --systems ours --config embedding_backend=onnx`.
 
-    PYTHONPATH=/path/to/onnxruntime+onnx python -m bench.onnx_backend
+    python -m bench.onnx_backend
 """
 
 from __future__ import annotations
 
 import json
 import sys
+import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
+from bench.common import VAR, machine, percentiles_ms, raw_encode
 
-from bench.common import VAR, percentiles_ms
-
-
-def export(st_model, path: Path) -> None:
-    import torch
-
-    class LastHidden(torch.nn.Module):
-        def __init__(self, bert):
-            super().__init__()
-            self.bert = bert
-
-        def forward(self, input_ids, attention_mask, token_type_ids):
-            return self.bert(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids).last_hidden_state
-
-    names = ["input_ids", "attention_mask", "token_type_ids"]
-    sample = st_model.tokenizer(["an inspection letter"], return_tensors="pt")
-    torch.onnx.export(LastHidden(st_model[0].auto_model.eval()), tuple(sample[n] for n in names), str(path),
-                      input_names=names, output_names=["last_hidden_state"], opset_version=17, dynamo=False,
-                      dynamic_axes={n: {0: "batch", 1: "tokens"} for n in names + ["last_hidden_state"]})
+BACKENDS = ("torch", "onnx")
 
 
-class OnnxEncoder:
-    """Mean-pooled, normalised MiniLM vectors from an ONNX Runtime session (as the model's pooling config says)."""
-
-    def __init__(self, st_model, path: Path, threads: int = 1):
-        import onnxruntime as ort
-
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-        self.tokenizer = st_model.tokenizer
-        self.max_length = st_model.max_seq_length
-
-    def encode(self, texts: list[str]) -> np.ndarray:
-        enc = self.tokenizer(texts, padding=True, truncation=True, max_length=self.max_length, return_tensors="np")
-        feeds = {n: enc[n].astype(np.int64) for n in ("input_ids", "attention_mask", "token_type_ids")}
-        hidden = self.session.run(None, feeds)[0]
-        mask = enc["attention_mask"][..., None].astype(np.float32)
-        vectors = (hidden * mask).sum(1) / mask.sum(1)
-        return (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
+def _seconds(fn, *args) -> float:
+    t = time.perf_counter()
+    fn(*args)
+    return time.perf_counter() - t
 
 
 def main() -> int:
     try:
-        import onnx  # noqa: F401
         import onnxruntime  # noqa: F401
     except ImportError as exc:
         print(f"skipped: {exc} (pip install onnxruntime onnx)")
@@ -76,44 +43,73 @@ def main() -> int:
     from index.settings import Settings
     from index.store import build_index, load_index
 
-    settings = Settings(index_dir=VAR / "onnx" / "index")
-    encoder = Encoder(settings.model).load()
-    path = VAR / "onnx" / "minilm.onnx"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if not path.is_file():
-        export(encoder._model, path)
-    onnx_encoder = OnnxEncoder(encoder._model, path)
+    out = VAR / "onnx"
+    out.mkdir(parents=True, exist_ok=True)
+    base = Settings()
+    encoders = {b: Encoder(base.model, backend=b).load() for b in BACKENDS}
     rows = question_rows()
     questions = [r["question"] for r in rows]
-    cosines = [float(onnx_encoder.encode([q])[0] @ encoder.encode([q])[0]) for q in questions]
-    torch_t, onnx_t = [], []
+
+    # build: fresh folders (nothing to reuse), backends alternating, best of two; raw encode of the same texts
+    build_s = {b: [] for b in BACKENDS}
+    raw_s = {b: [] for b in BACKENDS}
+    settings = {}
+    for _ in range(2):
+        for b in BACKENDS:
+            settings[b] = base.model_copy(update={"index_dir": Path(tempfile.mkdtemp(dir=out)) / "index", "embedding_backend": b})
+            build_s[b].append(_seconds(build_index, settings[b], encoders[b]))
+    indexes = {b: load_index(settings[b].index_dir, settings[b]) for b in BACKENDS}
+    texts = [p.text for p in indexes["torch"].passages] + [s.text for s in indexes["torch"].sentences]
+    for _ in range(2):
+        for b in BACKENDS:
+            raw_s[b].append(_seconds(raw_encode, encoders[b], texts))
+
+    # query path: raw encode and cold answer(), interleaved across backends question by question
+    answerers = {b: QuestionAnswerer(indexes[b], encoders[b], settings[b]) for b in BACKENDS}
+    for q in questions[:3]:  # warm-up: first calls allocate
+        for b in BACKENDS:
+            answerers[b].answer(q)
+            encoders[b].encode([q])
+    raw_q = {b: [] for b in BACKENDS}
+    cold = {b: [] for b in BACKENDS}
     for _ in range(2):
         for q in questions:
-            t = time.perf_counter()
-            encoder.encode([q])
-            torch_t.append(time.perf_counter() - t)
-            t = time.perf_counter()
-            onnx_encoder.encode([q])
-            onnx_t.append(time.perf_counter() - t)
-    build_index(settings, encoder)
-    index = load_index(settings.index_dir, settings)
-    hits = {}
-    for name, enc in (("pytorch", encoder), ("onnx", onnx_encoder)):
-        answerer = QuestionAnswerer(index, encoder, settings)
-        for q in questions:  # feed this backend's query vectors through the answerer's cache
-            answerer._cache[q] = enc.encode([q])[0]
-        hits[name] = sum(
-            any(quote_found(e["quote"], c.passage.text) for e in r["evidence"] for c in answerer.answer(r["question"]).citations)
-            for r in rows if r.get("answerable") and r.get("evidence")
-        )
-    result = {
-        "pytorch_p50_p95_ms": percentiles_ms(torch_t),
-        "onnx_p50_p95_ms": percentiles_ms(onnx_t),
-        "onnx_over_pytorch_p50": percentiles_ms(onnx_t)[0] / percentiles_ms(torch_t)[0],
-        "min_cosine_onnx_vs_pytorch": min(cosines),
-        "gold_quote_in_top5": hits,
+            for b in BACKENDS:
+                raw_q[b].append(_seconds(encoders[b].encode, [q]))
+                answerers[b]._cache.clear()  # cold: the question's vector must be encoded
+                cold[b].append(_seconds(answerers[b].answer, q))
+
+    cosine = min(float(encoders["onnx"].encode([q])[0] @ encoders["torch"].encode([q])[0]) for q in questions)
+    answerable = [r for r in rows if r.get("answerable") and r.get("evidence")]
+    hits = {
+        b: sum(any(quote_found(e["quote"], c.passage.text) for e in r["evidence"] for c in answerers[b].answer(r["question"]).citations)
+               for r in answerable)
+        for b in BACKENDS
     }
+
+    n_texts = len(texts)
+    result = {"machine": machine(), "questions": len(questions), "texts": n_texts, "min_cosine_onnx_vs_torch": cosine,
+              "gold_quote_in_top5": {**hits, "of": len(answerable)}}
+    lines = ["| measure | torch | onnx | onnx / torch |", "| --- | --- | --- | --- |"]
+    for name, fig in (
+        ("raw encode of one question, p50 ms", {b: percentiles_ms(raw_q[b])[0] for b in BACKENDS}),
+        ("raw encode of one question, p95 ms", {b: percentiles_ms(raw_q[b])[1] for b in BACKENDS}),
+        ("answer() cache cold, p50 ms", {b: percentiles_ms(cold[b])[0] for b in BACKENDS}),
+        ("answer() cache cold, p95 ms", {b: percentiles_ms(cold[b])[1] for b in BACKENDS}),
+        (f"build_index, texts/s ({n_texts} texts)", {b: n_texts / min(build_s[b]) for b in BACKENDS}),
+        ("raw encode of the same texts, texts/s", {b: n_texts / min(raw_s[b]) for b in BACKENDS}),
+    ):
+        result[name] = fig
+        lines.append(f"| {name} | {fig['torch']:.1f} | {fig['onnx']:.1f} | {fig['onnx'] / fig['torch']:.2f}× |")
+    lines.append("| answer() p50 / raw encode p50 (same backend) | "
+                 + " | ".join(f"{percentiles_ms(cold[b])[0] / percentiles_ms(raw_q[b])[0]:.2f}×" for b in BACKENDS) + " | |")
+    lines.append("| build texts/s / raw encode texts/s (same backend) | "
+                 + " | ".join(f"{min(raw_s[b]) / min(build_s[b]):.2f}×" for b in BACKENDS) + " | |")
+    lines.append(f"| gold quote in top 5 (of {len(answerable)} answerable dev questions) | {hits['torch']} | {hits['onnx']} | |")
     print(json.dumps(result, indent=2))
+    print()
+    print("\n".join(lines))
+    print(f"\nmin cosine ONNX vs torch over {len(questions)} dev questions: {cosine:.7f}")
     return 0
 
 

@@ -23,8 +23,8 @@ def main() -> int:
     built = sorted((VAR / "service").glob("*/index"))
     settings = Settings(index_dir=built[-1] if built else VAR / "profile" / "index")
     if not built:
-        build_index(settings, Encoder(settings.model))
-    answerer = QuestionAnswerer(load_index(settings.index_dir, settings), Encoder(settings.model).load(), settings)
+        build_index(settings, Encoder.for_settings(settings))
+    answerer = QuestionAnswerer(load_index(settings.index_dir, settings), Encoder.for_settings(settings).load(), settings)
     questions = dev_questions()
     for q in questions:
         answerer.answer(q)  # fills the cache

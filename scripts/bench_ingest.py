@@ -69,7 +69,7 @@ def main() -> int:
         corpus = tmp / "corpus"
         shutil.copytree(PROJECT_ROOT / "corpus", corpus)
         settings = Settings(corpus_dir=corpus, index_dir=tmp / "index")
-        encoder = Encoder(settings.model).load()
+        encoder = Encoder.for_settings(settings).load()
         build_index(settings, encoder)  # the existing corpus, not timed: corpus add only embeds the new document
         pdf = tmp / "generated.pdf"
         make_pdf(pdf, args.pages)

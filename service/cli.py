@@ -35,7 +35,7 @@ def _cmd_index_build(args: argparse.Namespace) -> int:
         print(f"index at {settings.index_dir} is up to date (use --force to rebuild)")
         return 0
     print(f"building index from {settings.corpus_dir} into {settings.index_dir}", file=sys.stderr)
-    manifest = build_index(settings, Encoder(settings.model), progress=not args.quiet, log=lambda m: print(m, file=sys.stderr))
+    manifest = build_index(settings, Encoder.for_settings(settings), progress=not args.quiet, log=lambda m: print(m, file=sys.stderr))
     print(
         f"built {manifest.passage_count} passages from {manifest.document_count} documents "
         f"in {manifest.build_seconds:.1f}s -> {settings.index_dir}"

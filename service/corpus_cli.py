@@ -26,7 +26,7 @@ def _rebuilder(settings: Settings):
         from index.embed import Encoder
         from index.store import build_index
 
-        manifest = build_index(settings, Encoder(settings.model), log=lambda m: print(m, file=sys.stderr))
+        manifest = build_index(settings, Encoder.for_settings(settings), log=lambda m: print(m, file=sys.stderr))
         print(f"index rebuilt: {manifest.document_count} documents, {manifest.passage_count} passages -> {settings.index_dir}")
 
     return rebuild

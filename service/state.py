@@ -25,7 +25,7 @@ class ServiceState:
         """Load model and index once. A failure is kept as the reason /readyz gives, not raised."""
         try:
             index = load_index(settings.index_dir, settings)
-            encoder = (encoder or Encoder(settings.model)).load()
+            encoder = (encoder or Encoder.for_settings(settings)).load()
             if encoder.dimension != index.manifest.dimension:
                 raise InspectQAError(
                     f"model {settings.model!r} makes {encoder.dimension}-dimensional vectors but the index holds "

@@ -20,7 +20,7 @@ DEV_QUESTIONS = PROJECT_ROOT.parent / "shared" / "eval" / "dev_questions.jsonl"
 
 @pytest.fixture(scope="session")
 def encoder() -> Encoder:
-    return Encoder(Settings().model).load()
+    return Encoder.for_settings(Settings()).load()
 
 
 @pytest.fixture(scope="session")

@@ -60,7 +60,7 @@ def _change_and_reload(request: Request, state: ServiceState, change):
 def _load_encoder(settings):
     from index.embed import Encoder
 
-    return Encoder(settings.model).load()
+    return Encoder.for_settings(settings).load()
 
 
 def _save_upload(upload: UploadFile, folder: Path, limit: int) -> Path:
