@@ -1,6 +1,6 @@
 """Ingest throughput of a generated multi-page PDF beside raw encoder throughput on the same text.
 
-    python scripts/bench_ingest.py [--pages 60]
+    python -m bench.ingest [--pages 60]
 
 Prints pages/s for extraction alone and for `corpus add` end to end (extract, documents.yaml,
 incremental rebuild), and the time the raw encoder takes for exactly the texts that rebuild embedded,
@@ -18,14 +18,13 @@ import textwrap
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from index.corpus import Document, load_corpus  # noqa: E402
-from index.embed import Encoder  # noqa: E402
-from index.extract import extract_text  # noqa: E402
-from index.manage import Overrides, add_documents  # noqa: E402
-from index.settings import PROJECT_ROOT, Settings  # noqa: E402
-from index.store import _split_document, build_index, embedding_text  # noqa: E402
+from index.corpus import Document, load_corpus
+from index.embed import Encoder
+from index.extract import extract_text
+from index.manage import Overrides, add_documents
+from index.settings import PROJECT_ROOT, Settings
+from index.store import _split_document, build_index, embedding_text
 
 SUBJECTS = ["Leaders", "Social workers", "Managers", "Partner agencies", "Independent reviewing officers", "Foster carers"]
 VERBS = ["have improved", "now review", "track closely", "have strengthened", "report regularly on", "have not yet improved"]
