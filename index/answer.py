@@ -95,7 +95,7 @@ def _score_sentences(
         return _is_statement(text) or (answer_type is AnswerType.DATE and len(text) >= 8 and holds_answer_type(text, answer_type))
 
     lexicon = index.lexicon
-    q_tokens = set(tokenize(question))
+    q_tokens = lexicon.question_weights(set(tokenize(question)))
     best: dict[int, _ScoredSentence] = {}
     for pid in passage_ids:
         sids = [sid for sid in index.passage_sentences[pid] if could_answer(index.sentences[sid].text)]

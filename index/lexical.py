@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -68,12 +69,19 @@ class Lexicon:
     def idf(self, token: str) -> float:
         # a word the corpus never uses is as rare as a word in one passage, not infinitely rare
         df = max(self.frequencies.get(token, 0), 1)
-        return float(np.log(1.0 + (self.passage_count - df + 0.5) / (df + 0.5)))
+        return math.log(1.0 + (self.passage_count - df + 0.5) / (df + 0.5))
 
-    def weighted_overlap(self, question_tokens: set[str], text_tokens: set[str]) -> float:
-        """Share of the question's IDF mass that `text_tokens` covers, 0..1."""
-        total = sum(self.idf(t) for t in question_tokens)
-        return sum(self.idf(t) for t in question_tokens & text_tokens) / total if total else 0.0
+    def question_weights(self, question_tokens: set[str]) -> dict[str, float]:
+        """Each question word's share of the question's IDF mass (summing to 1), for `weighted_overlap`."""
+        weights = {t: self.idf(t) for t in question_tokens}
+        total = sum(weights.values())
+        return {t: w / total for t, w in weights.items()} if total else {}
+
+    def weighted_overlap(self, question_tokens: set[str] | dict[str, float], text_tokens: set[str] | frozenset[str]) -> float:
+        """Share of the question's IDF mass that `text_tokens` covers, 0..1. Pass `question_weights(...)`
+        when scoring many texts against one question, so the weights are worked out once."""
+        weights = question_tokens if isinstance(question_tokens, dict) else self.question_weights(question_tokens)
+        return sum(w for t, w in weights.items() if t in text_tokens)
 
     def to_json(self) -> dict:
         return {"passage_count": self.passage_count, "frequencies": self.frequencies}
