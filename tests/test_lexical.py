@@ -1,0 +1,36 @@
+"""The lexical side: one tokeniser for passages and questions, IDF weights, BM25 scores."""
+
+import pytest
+
+from index.lexical import Lexicon, bm25_scores, build_bm25, tokenize
+
+
+def test_tokens_are_lower_cased_stemmed_and_free_of_stop_words():
+    assert tokenize("The Council’s escalation of cases, and escalating") == ["council", "escal", "case", "escal"]
+
+
+def test_rare_words_weigh_more_and_weights_sum_to_one():
+    lexicon = Lexicon.from_texts(["social workers visit", "social care plans", "social workers audit"])
+    weights = lexicon.question_weights({"social", "audit"})
+    assert sum(weights.values()) == pytest.approx(1.0)
+    assert weights["audit"] > weights["social"]
+    assert lexicon.weighted_overlap(weights, frozenset({"audit"})) == pytest.approx(weights["audit"])
+    assert lexicon.weighted_overlap({"social", "audit"}, {"social", "audit"}) == pytest.approx(1.0)
+
+
+def test_a_word_the_corpus_never_uses_counts_as_rare_not_infinite():
+    lexicon = Lexicon.from_texts(["one passage", "another passage"])
+    assert lexicon.idf("camhs") == lexicon.idf("one") > lexicon.idf("passag")
+
+
+def test_lexicon_round_trips_through_json():
+    lexicon = Lexicon.from_texts(["a b c", "b c", "c"])
+    again = Lexicon.from_json(lexicon.to_json())
+    assert again.passage_count == 3 and again.frequencies == lexicon.frequencies
+
+
+def test_bm25_scores_every_passage_and_zero_for_unknown_words():
+    retriever = build_bm25(["inspectors praised the fostering panel", "", "the panel met monthly"])
+    scores = bm25_scores(retriever, "fostering panel")
+    assert len(scores) == 3 and scores[0] > scores[2] > 0 == scores[1]
+    assert not bm25_scores(retriever, "zebra crossing").any()
