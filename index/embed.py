@@ -1,4 +1,4 @@
-"""Sentence-transformers encoder, loaded from local files only."""
+"""The embedding model, loaded from local files only: ONNX Runtime (default) or sentence-transformers on PyTorch."""
 
 from __future__ import annotations
 
