@@ -61,8 +61,9 @@ def allowed_passages(index: InspectionIndex, filters: SearchFilters) -> np.ndarr
             return False
         return True
 
-    kept_docs = {doc_id for doc_id in index.documents if keep(doc_id)}
-    return np.array([p.passage_id for p in index.passages if p.doc_id in kept_docs], dtype=np.int64)
+    kept_docs = [doc_id for doc_id in index.documents if keep(doc_id)]
+    # passage ids are row numbers, so the rows whose document is kept are the allowed ids
+    return np.flatnonzero(np.isin(index.passage_doc_ids, kept_docs)).astype(np.int64)
 
 
 def _dense_ranking(index: InspectionIndex, query_vector: np.ndarray, allowed: np.ndarray | None, k: int):

@@ -17,6 +17,7 @@ import shutil
 import time
 import uuid
 from dataclasses import MISSING, asdict, dataclass, fields
+from functools import cached_property
 from pathlib import Path
 from typing import Callable
 
@@ -93,6 +94,11 @@ class InspectionIndex:
     faiss_index: faiss.Index
     bm25: object
     lexicon: Lexicon
+
+    @cached_property
+    def passage_doc_ids(self) -> np.ndarray:
+        """The doc_id of each passage, by passage id: filters and counts become one array operation."""
+        return np.array([p.doc_id for p in self.passages])
 
 
 # ---------------------------------------------------------------- building

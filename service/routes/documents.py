@@ -37,5 +37,5 @@ def get_document(doc_id: str, answerer: Answerer) -> DocumentOut:
     doc = answerer.index.documents.get(doc_id)
     if doc is None:
         raise HTTPException(404, f"no document {doc_id!r}; GET /documents lists the known ones")
-    count = sum(1 for p in answerer.index.passages if p.doc_id == doc_id)
+    count = int((answerer.index.passage_doc_ids == doc_id).sum())
     return DocumentOut(**_summary(doc, count), text=doc.text)
