@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install index run test load bench bench-scale clean
+.PHONY: install index run test eval load bench bench-scale clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,10 @@ index: $(STAMP)
 # auth off for this one-command local start only: loopback, and the service logs a warning (docs/operations.md)
 run: index
 	INSPECTQA_AUTH=$${INSPECTQA_AUTH:-off} $(VENV)/bin/inspectqa serve --host 127.0.0.1 --port 8000
+
+# the dev set through ours and both baselines, held against eval/floors.json (eval/README.md)
+eval: index
+	$(VENV)/bin/inspectqa eval --questions eval/gold/dev_questions.jsonl --floors
 
 # 50 clients x 30 s against /ask on a server it starts on 127.0.0.1 and stops
 load: index

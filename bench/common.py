@@ -19,10 +19,11 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 VAR = ROOT / "var" / "bench"
 DEV_QUESTIONS = Path(os.environ.get("INSPECTQA_DEV_QUESTIONS", ROOT.parent / "shared" / "eval" / "dev_questions.jsonl"))
+REPO_DEV_QUESTIONS = ROOT / "eval" / "gold" / "dev_questions.jsonl"
 
 
 def dev_questions() -> list[str]:
-    path = DEV_QUESTIONS if DEV_QUESTIONS.is_file() else ROOT / "eval" / "dev_questions.jsonl"
+    path = DEV_QUESTIONS if DEV_QUESTIONS.is_file() else REPO_DEV_QUESTIONS
     with path.open(encoding="utf-8") as rows:
         return [json.loads(line)["question"] for line in rows if line.strip()]
 

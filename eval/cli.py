@@ -10,6 +10,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from eval.gate import FLOORS_FILE
 from eval.questions import DEV_QUESTIONS, load_questions
 from index.errors import EvaluationError
 from index.settings import PROJECT_ROOT, Settings
@@ -173,6 +174,8 @@ def command_line(args: argparse.Namespace) -> str:
     if args.url:
         parts += ["--url", args.url]
     parts += ["--out", str(args.out)]
+    if getattr(args, "floors", None):
+        parts += ["--floors", str(args.floors)]
     return " ".join(shlex.quote(p) for p in parts)
 
 
@@ -186,6 +189,7 @@ def run(args: argparse.Namespace, settings: Settings | None = None, encoder=None
         raise EvaluationError(f"no --questions given and no dev set at {DEV_QUESTIONS}")
     questions = load_questions(args.questions)
     settings = settings or get_settings()
+    gate = _floors_for(args) if args.floors else None
     configs = [parse_config(text) for text in args.config or []]
     for config in configs:
         apply_config(settings, config, settings.index_dir)  # a bad value fails now, not after minutes of index building
@@ -203,6 +207,33 @@ def run(args: argparse.Namespace, settings: Settings | None = None, encoder=None
     print()
     for label, path in written.items():
         print(f"{label}: {path}")
+    return _gate(gate, result) if gate else 0
+
+
+def _floors_for(args: argparse.Namespace):
+    """The gate of --floors, refused before the run when its floors were set on other questions."""
+    from eval.gate import load_floors
+
+    gate = load_floors(args.floors)
+    if "ours" not in args.systems:
+        raise EvaluationError("--floors checks the system 'ours': keep it in --systems")
+    if not gate.questions.is_file() or gate.questions.read_bytes() != Path(args.questions).read_bytes():
+        raise EvaluationError(f"the floors in {args.floors} were set on {gate.questions}; run with --questions {gate.questions}")
+    if args.top_k != gate.top_k:
+        raise EvaluationError(f"the floors in {args.floors} are for --top-k {gate.top_k}")
+    return gate
+
+
+def _gate(gate, result) -> int:
+    from eval.gate import check_floors
+
+    summaries = {s.name: s.summary for s in result.systems}
+    failures = check_floors(gate, summaries["ours"], summaries.get("naive"))
+    print()
+    if failures:
+        print("quality gate FAILED:\n  " + "\n  ".join(failures))
+        return 1
+    print("quality gate passed: every figure of 'ours' is at or above its floor")
     return 0
 
 
@@ -239,6 +270,15 @@ def register(subparsers) -> None:
         default=list(SYSTEMS),
         metavar="LIST",
         help=f"comma-separated systems from {','.join(SYSTEMS)} (default: all); --config variants come on top",
+    )
+    cmd.add_argument(
+        "--floors",
+        type=Path,
+        nargs="?",
+        const=FLOORS_FILE,
+        metavar="FILE",
+        help="after the run, exit 1 if a figure of 'ours' is below its floor in FILE (default eval/floors.json), "
+        "the quality gate `make test` runs",
     )
     cmd.add_argument("--quiet", action="store_true", help="no progress bar or build messages")
     cmd.set_defaults(func=run)

@@ -9,8 +9,11 @@ from pathlib import Path
 from index.errors import EvaluationError
 from index.settings import PROJECT_ROOT
 
-# The shared dev set sits beside the repository, not in it.
-DEV_QUESTIONS = PROJECT_ROOT.parent / "shared" / "eval" / "dev_questions.jsonl"
+# The shared dev set sits beside the repository; eval/gold/ holds a copy of it so the quality gate
+# (eval/floors.json) runs on a machine without ../shared. tests/test_quality_gate.py checks they agree.
+SHARED_DEV_QUESTIONS = PROJECT_ROOT.parent / "shared" / "eval" / "dev_questions.jsonl"
+REPO_DEV_QUESTIONS = PROJECT_ROOT / "eval" / "gold" / "dev_questions.jsonl"
+DEV_QUESTIONS = SHARED_DEV_QUESTIONS if SHARED_DEV_QUESTIONS.is_file() else REPO_DEV_QUESTIONS
 
 
 @dataclass(frozen=True)

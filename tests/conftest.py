@@ -15,7 +15,7 @@ from index.embed import Encoder
 from index.settings import PROJECT_ROOT, Settings
 from index.store import build_index, load_index
 
-DEV_QUESTIONS = PROJECT_ROOT.parent / "shared" / "eval" / "dev_questions.jsonl"
+from eval.questions import DEV_QUESTIONS
 
 
 @pytest.fixture(scope="session")
@@ -39,8 +39,6 @@ def built_index(settings, encoder):
 
 @pytest.fixture(scope="session")
 def dev_questions() -> list[dict]:
-    if not DEV_QUESTIONS.is_file():
-        pytest.skip(f"dev questions not found at {DEV_QUESTIONS}")
     return [json.loads(line) for line in DEV_QUESTIONS.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
