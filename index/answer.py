@@ -196,6 +196,10 @@ class QuestionAnswerer:
                 self._cache.popitem(last=False)
         return vec
 
+    def _unknown_share(self, question: str) -> float:
+        lexicon = self.index.lexicon
+        return lexicon.unknown_share(lexicon.question_weights(set(tokenize(question))))
+
     def search(self, question: str, top_k: int, filters: SearchFilters = SearchFilters()) -> list[RankedPassage]:
         s = self.settings
         return search_passages(self.index, question, self.query_vector(question), top_k, filters, s.candidates, s.rrf_k)
@@ -210,6 +214,8 @@ class QuestionAnswerer:
         ranked = _rerank(pool, scored, self.index)[:top_k]
         in_top = {sid for r in ranked for sid in self.index.passage_sentences[r.passage.passage_id]}
         chosen = _pick_answer_sentences(self.index, question, [x for x in scored if x.sentence.sentence_id in in_top], s.answer_sentences, s.abstain_threshold, s.answer_max_chars)
+        if chosen and s.abstain_unknown_share < 1.0 and self._unknown_share(question) >= s.abstain_unknown_share:
+            chosen = []  # the question is mostly about things the material never names
         relevance = scored[0].score if scored else 0.0
         return _compose(self.index, question, ranked, chosen, relevance, started)
 
