@@ -23,8 +23,13 @@ _NUMBER_WORDS = (
     "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|thousand|million"
     "|half|quarter|dozen|several"
 )
+# "the third monitoring visit" answers "how many visits?"; "first" is left out: it mostly means "at first"
+# or "the first since", which counts nothing
+_ORDINALS = "second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth"
 # a count, not a year: "66 cases", "10 per cent", "three areas"
-_NUMBER = re.compile(rf"\b(?!(?:19|20)\d\d\b)\d[\d,.]*\b|\b(?:{_NUMBER_WORDS})\b", re.I)
+_NUMBER = re.compile(rf"\b(?!(?:19|20)\d\d\b)\d[\d,.]*\b|\b(?:{_NUMBER_WORDS}|{_ORDINALS})\b", re.I)
+# "9 and 10 October 2019", "1 November": days of a month are dates, not counts
+_DAY_OF_MONTH = re.compile(rf"\b\d{{1,2}}(?:st|nd|rd|th)?(?:\s*(?:and|-|–|to)\s*\d{{1,2}}(?:st|nd|rd|th)?)?\s+(?:{_MONTHS})\b", re.I)
 _MONEY = re.compile(r"[£$€]\s?\d|\d\s?(?:per ?cent|%)|\b(?:pounds|million|billion|budget|cost)\b", re.I)
 _DATE = re.compile(
     rf"\b(?:{_MONTHS})\b|\b(?:19|20)\d\d\b|\b\d{{1,2}}/\d{{1,2}}/\d{{2,4}}\b"
@@ -54,7 +59,7 @@ def expected_answer_type(question: str) -> AnswerType | None:
 def holds_answer_type(sentence: str, answer_type: AnswerType) -> bool:
     """Whether `sentence` holds a fact of the kind asked for."""
     if answer_type is AnswerType.COUNT:
-        return bool(_NUMBER.search(sentence))
+        return bool(_NUMBER.search(_DAY_OF_MONTH.sub(" ", sentence)))
     if answer_type is AnswerType.AMOUNT:
         return bool(_MONEY.search(sentence))
     if answer_type is AnswerType.DURATION:

@@ -34,6 +34,9 @@ def test_expected_answer_type(question, expected):
         ("The authority identified 66 'closed for review' cases.", AnswerType.COUNT, True),
         ("Three areas were judged inadequate.", AnswerType.COUNT, True),
         ("Services were inspected in July 2018.", AnswerType.COUNT, False),  # a year is not a count
+        ("The visit was on 9 and 10 October 2019.", AnswerType.COUNT, False),  # nor are days of a month
+        ("The visit was the third monitoring visit since July 2018.", AnswerType.COUNT, True),
+        ("It was the first visit since the inspection.", AnswerType.COUNT, False),
         ("Around 10 per cent of referrals were closed.", AnswerType.AMOUNT, True),
         ("The council spent £2.4m on agency staff.", AnswerType.AMOUNT, True),
         ("Social workers carry high caseloads.", AnswerType.AMOUNT, False),
@@ -62,6 +65,12 @@ def test_when_question_is_answered_with_the_dated_sentence(answerer, question, d
     answer = answerer.answer(question)
     assert answer.answerable
     assert date in answer.answer
+
+
+def test_count_question_reaches_the_sentence_holding_the_count(answerer):
+    # the letter's opening line holds "9 and 10 October 2019", days of a month, not a count of visits
+    answer = answerer.answer("How many monitoring visits had there been by October 2019?")
+    assert answer.answerable and "third monitoring visit" in answer.answer
 
 
 @pytest.mark.parametrize(
