@@ -50,6 +50,8 @@ _DUPLICATE_COSINE = 0.92
 # Several documents report the same finding; the inspectorate's own words are the primary source.
 _PRIMARY_KINDS = frozenset({"inspection-letter", "inspection-report"})
 _PRIMARY_SOURCE_BONUS = 0.02
+# Removed sentences compared with the question by overlap after a cosine preselection of this many.
+_BOILERPLATE_CANDIDATES = 20
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,7 @@ class _ScoredSentence:
     sentence: Sentence
     score: float
     overlap: float = 0.0  # IDF-weighted share of the question's words the sentence itself holds
+    own: float = 0.0  # the sentence's own part of the score, without its passage's
 
 
 def _score_sentences(
@@ -110,9 +113,9 @@ def _score_sentences(
         cosines = index.sentence_vectors[sids] @ query_vector
         for sid, cos in zip(sids, cosines):
             overlap = lexicon.weighted_overlap(q_tokens, tokens(index.sentences[sid].text))
-            score = _SENTENCE_COSINE * float(cos) + _SENTENCE_OVERLAP * overlap + context
-            if sid not in best or score > best[sid].score:
-                best[sid] = _ScoredSentence(index.sentences[sid], score, overlap)
+            own = _SENTENCE_COSINE * float(cos) + _SENTENCE_OVERLAP * overlap
+            if sid not in best or own + context > best[sid].score:
+                best[sid] = _ScoredSentence(index.sentences[sid], own + context, overlap, own)
     return sorted(best.values(), key=lambda x: (-x.score, x.sentence.sentence_id))
 
 
@@ -200,6 +203,22 @@ class QuestionAnswerer:
         lexicon = self.index.lexicon
         return lexicon.unknown_share(lexicon.question_weights(set(tokenize(question))))
 
+    def _boilerplate_lead(self, question: str, query_vector: np.ndarray, scored: list[_ScoredSentence]) -> float:
+        """How far the removed sentence best matching `question` outscores the best kept one, each on its own
+        terms (cosine and word overlap, no passage context); -inf when nothing was removed."""
+        index = self.index
+        if not len(index.boilerplate) or not scored:
+            return -np.inf
+        weights = index.lexicon.question_weights(set(tokenize(question)))
+        cosines = index.boilerplate_vectors @ query_vector
+        # word overlap only for the closest few: an index of many pages holds many removed sentences
+        nearest = np.argsort(-cosines)[:_BOILERPLATE_CANDIDATES]
+        removed = max(
+            _SENTENCE_COSINE * float(cosines[i]) + _SENTENCE_OVERLAP * index.lexicon.weighted_overlap(weights, self._tokens(index.boilerplate[i]))
+            for i in nearest
+        )
+        return removed - max(x.own for x in scored)
+
     def search(self, question: str, top_k: int, filters: SearchFilters = SearchFilters()) -> list[RankedPassage]:
         s = self.settings
         return search_passages(self.index, question, self.query_vector(question), top_k, filters, s.candidates, s.rrf_k)
@@ -216,6 +235,8 @@ class QuestionAnswerer:
         chosen = _pick_answer_sentences(self.index, question, [x for x in scored if x.sentence.sentence_id in in_top], s.answer_sentences, s.abstain_threshold, s.answer_max_chars)
         if chosen and s.abstain_unknown_share < 1.0 and self._unknown_share(question) >= s.abstain_unknown_share:
             chosen = []  # the question is mostly about things the material never names
+        if chosen and self._boilerplate_lead(question, query_vector, scored) >= s.abstain_boilerplate_margin:
+            chosen = []  # the question is about a teaser or advert captured with a page, not the page
         relevance = scored[0].score if scored else 0.0
         return _compose(self.index, question, ranked, chosen, relevance, started)
 

@@ -42,13 +42,18 @@ def _normalise_lines(raw: str) -> list[str]:
     return [re.sub(r" {2,}", " ", line).strip() for line in text.split("\n")]
 
 
-def _slice_body(lines: list[str], rules: CleaningRules) -> list[str]:
+def _body_bounds(lines: list[str], rules: CleaningRules) -> tuple[int, int]:
     start = 0
     if rules.start_at:
         start = next((i for i, line in enumerate(lines) if re.search(rules.start_at, line)), 0)
     end = len(lines)
     if rules.end_before:
         end = next((i for i in range(start + 1, len(lines)) if re.search(rules.end_before, lines[i])), end)
+    return start, end
+
+
+def _slice_body(lines: list[str], rules: CleaningRules) -> list[str]:
+    start, end = _body_bounds(lines, rules)
     return lines[start:end]
 
 
@@ -74,6 +79,24 @@ def _join_broken(paragraphs: list[str]) -> list[str]:
         else:
             joined.append(para)
     return joined
+
+
+def removed_text(raw: str, rules: CleaningRules) -> list[str]:
+    """What `clean_text` leaves out, in order: lines outside the body, dropped lines, removed spans.
+
+    Kept because a question can be about this chrome (a teaser for another story, a headline
+    in the sidebar): the answerer uses it to recognise such questions, never to answer them.
+    """
+    lines = _normalise_lines(raw)
+    start, end = _body_bounds(lines, rules)
+    removed = [line for line in lines[:start] if line]
+    for line in lines[start:end]:
+        for pattern in rules.remove:
+            removed += [m.group().strip() for m in re.finditer(pattern, line) if m.group().strip()]
+            line = re.sub(pattern, "", line).strip()
+        if line and any(re.search(p, line) for p in rules.drop_lines):
+            removed.append(line)
+    return removed + [line for line in lines[end:] if line]
 
 
 def clean_text(raw: str, rules: CleaningRules) -> str:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from index.clean import CleaningRules, clean_text
+from index.clean import CleaningRules, clean_text, removed_text
 from index.errors import CorpusError, UnsupportedDocument
 from index.extract import extract_text
 from index.pages import PageSpans, realign_pages
@@ -32,6 +32,7 @@ class Document:
     source_file: str
     text: str  # the clean text; every citation offset points into this
     pages: PageSpans = ()  # (start, end) of each page in text; () for formats without pages
+    boilerplate: tuple[str, ...] = ()  # what cleaning removed (menus, adverts, teasers); never cited
 
     @property
     def content_hash(self) -> str:
@@ -88,6 +89,7 @@ def _document(entry: dict, corpus_dir: Path, position: int) -> Document:
         except UnsupportedDocument as exc:
             raise CorpusError(f"{where}: {exc}") from None
         text = clean_text(extracted.text, rules)
+        boilerplate = removed_text(extracted.text, rules)
         pages = realign_pages(extracted.text, extracted.pages, text)
     else:
         try:
@@ -95,6 +97,7 @@ def _document(entry: dict, corpus_dir: Path, position: int) -> Document:
         except UnicodeDecodeError as exc:
             raise CorpusError(f"{where}: {source.name} is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
         text = clean_text(raw, rules)
+        boilerplate = removed_text(raw, rules)
     if not text.strip():
         raise CorpusError(f"{where}: no text is left after cleaning {source.name}; check its cleaning rules")
     return Document(
@@ -106,6 +109,7 @@ def _document(entry: dict, corpus_dir: Path, position: int) -> Document:
         source_file=source.name,
         text=text,
         pages=pages,
+        boilerplate=tuple(boilerplate),
     )
 
 
@@ -138,4 +142,6 @@ def corpus_hash(documents: list[Document]) -> str:
         digest.update(doc.content_hash.encode())
         if doc.pages:  # only paged documents add to it, so hashes of existing text-only corpora stay the same
             digest.update(repr(doc.pages).encode())
+        if doc.boilerplate:  # the answerer checks questions against it (index/answer.py)
+            digest.update(repr(doc.boilerplate).encode())
     return digest.hexdigest()

@@ -35,7 +35,7 @@ from index.errors import IndexCorrupt, IndexNotBuilt, ManifestMismatch
 from index.lexical import Lexicon, build_bm25, load_bm25, save_bm25
 from index.settings import Settings
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3  # 3: boilerplate.jsonl and its vectors
 _REBUILD = "run 'inspectqa index build' to rebuild it"
 
 
@@ -55,6 +55,7 @@ class IndexManifest:
     passage_count: int
     sentence_count: int
     faiss_search_params: str = ""  # nprobe / efSearch applied after loading; absent from older manifests
+    boilerplate_count: int = 0
 
     @classmethod
     def from_json(cls, data: dict) -> "IndexManifest":
@@ -94,6 +95,8 @@ class InspectionIndex:
     faiss_index: faiss.Index
     bm25: object
     lexicon: Lexicon
+    boilerplate: list[str]  # sentences cleaning removed (teasers, adverts): recognised in questions, never cited
+    boilerplate_vectors: np.ndarray
 
     @cached_property
     def passage_doc_ids(self) -> np.ndarray:
@@ -131,6 +134,22 @@ def embedding_text(title: str, text: str) -> str:
     return f"{title}\n\n{text}"
 
 
+# Shorter removed lines are menu items and buttons ("Hide Ad", "Politics"): no question is about
+# them, and short texts match short questions by accident.
+_MIN_BOILERPLATE_CHARS = 40
+
+
+def boilerplate_sentences(documents: list[Document]) -> list[str]:
+    """The distinct sentences of what cleaning removed, long enough to be what a question is about."""
+    found: dict[str, None] = {}
+    for doc in documents:
+        for piece in doc.boilerplate:
+            for span in sentence_spans(piece):
+                if span.end - span.start >= _MIN_BOILERPLATE_CHARS:
+                    found.setdefault(piece[span.start : span.end])
+    return list(found)
+
+
 def _text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
@@ -146,6 +165,7 @@ def _previous_vectors(settings: Settings) -> dict[str, np.ndarray]:
     titles = {d.doc_id: d.title for d in previous.documents.values()}
     reuse = {_text_hash(embedding_text(titles[p.doc_id], p.text)): previous.passage_vectors[i] for i, p in enumerate(previous.passages)}
     reuse.update({_text_hash(embedding_text(titles[s.doc_id], s.text)): previous.sentence_vectors[i] for i, s in enumerate(previous.sentences)})
+    reuse.update({_text_hash(text): previous.boilerplate_vectors[i] for i, text in enumerate(previous.boilerplate)})
     return reuse
 
 
@@ -219,7 +239,11 @@ def build_index(settings: Settings, encoder: Encoder, progress: bool = False, lo
     titles = {d.doc_id: d.title for d in documents}
     passage_vectors = _embed([embedding_text(titles[p.doc_id], p.text) for p in passages], encoder, reuse, progress)
     sentence_vectors = _embed([embedding_text(titles[s.doc_id], s.text) for s in sentences], encoder, reuse, progress)
-    log(f"encoded {encoder.texts_encoded - before} new texts, reused {len(passages) + len(sentences) - (encoder.texts_encoded - before)}")
+    # without a title: a teaser is about another story, not the document it was captured with
+    boilerplate = boilerplate_sentences(documents)
+    boilerplate_vectors = _embed(boilerplate, encoder, reuse, progress)
+    texts = len(passages) + len(sentences) + len(boilerplate)
+    log(f"encoded {encoder.texts_encoded - before} new texts, reused {texts - (encoder.texts_encoded - before)}")
 
     builds = _builds_dir(settings.index_dir)
     builds.mkdir(parents=True, exist_ok=True)
@@ -234,6 +258,8 @@ def build_index(settings: Settings, encoder: Encoder, progress: bool = False, lo
         _write_jsonl(build_dir / "sentences.jsonl", (asdict(s) for s in sentences))
         np.save(build_dir / "passage_vectors.npy", passage_vectors, allow_pickle=False)
         np.save(build_dir / "sentence_vectors.npy", sentence_vectors, allow_pickle=False)
+        _write_jsonl(build_dir / "boilerplate.jsonl", ({"text": text} for text in boilerplate))
+        np.save(build_dir / "boilerplate_vectors.npy", boilerplate_vectors, allow_pickle=False)
         factory = choose_faiss_factory(len(passage_vectors), int(passage_vectors.shape[1]))
         faiss.write_index(build_faiss(passage_vectors, factory), str(build_dir / "faiss.index"))
         lexical_texts = [embedding_text(titles[p.doc_id], p.text) for p in passages]
@@ -254,6 +280,7 @@ def build_index(settings: Settings, encoder: Encoder, progress: bool = False, lo
             passage_count=len(passages),
             sentence_count=len(sentences),
             faiss_search_params=search_params_for(factory),
+            boilerplate_count=len(boilerplate),
         )
         # the manifest is written last: a directory without one was never finished
         (build_dir / "manifest.json").write_text(json.dumps(asdict(manifest), indent=2) + "\n", encoding="utf-8")
@@ -310,6 +337,8 @@ def load_index(index_dir: Path, settings: Settings, check_settings: bool = True)
         apply_search_params(faiss_index, manifest.faiss_search_params)
         bm25 = load_bm25(index_dir / "bm25")
         lexicon = Lexicon.from_json(json.loads((index_dir / "lexicon.json").read_text(encoding="utf-8")))
+        boilerplate = [str(r["text"]) for r in _read_jsonl(index_dir / "boilerplate.jsonl")]
+        boilerplate_vectors = np.load(index_dir / "boilerplate_vectors.npy", allow_pickle=False)
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
         raise IndexCorrupt(f"index at {index_dir} is damaged ({exc.__class__.__name__}: {exc}); {_REBUILD}") from None
     counts = {
@@ -321,6 +350,8 @@ def load_index(index_dir: Path, settings: Settings, check_settings: bool = True)
         "sentence_vectors.npy": (len(sentence_vectors), manifest.sentence_count),
         "documents.jsonl": (len(documents), manifest.document_count),
         "lexicon.json": (lexicon.passage_count, manifest.passage_count),
+        "boilerplate.jsonl": (len(boilerplate), manifest.boilerplate_count),
+        "boilerplate_vectors.npy": (len(boilerplate_vectors), manifest.boilerplate_count),
     }
     wrong = [f"{name} holds {got} rows, manifest says {want}" for name, (got, want) in counts.items() if got != want]
     if faiss_index.d != manifest.dimension or passage_vectors.shape[1:] != (manifest.dimension,):
@@ -339,4 +370,6 @@ def load_index(index_dir: Path, settings: Settings, check_settings: bool = True)
         faiss_index=faiss_index,
         bm25=bm25,
         lexicon=lexicon,
+        boilerplate=boilerplate,
+        boilerplate_vectors=boilerplate_vectors,
     )

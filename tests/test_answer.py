@@ -105,6 +105,17 @@ def test_question_about_things_the_material_never_names_abstains(answerer, quest
     assert answerer.answer("What did inspectors say about the team working with children vulnerable to exploitation?").answerable
 
 
+def test_question_about_a_teaser_captured_with_a_page_abstains(answerer):
+    # "children were removed from the secure training centre" is a sidebar teaser for another story,
+    # removed by cleaning; the kept text has on-topic sentences about children, which would answer
+    question = "Why were children taken out of the secure training centre?"
+    assert not answerer.answer(question).answerable
+    rule_off = QuestionAnswerer(answerer.index, answerer.encoder, answerer.settings.model_copy(update={"abstain_boilerplate_margin": 9.0}))
+    assert rule_off.answer(question).answerable
+    # questions about the page itself are still answered
+    assert answerer.answer("Did inspectors find children at risk of harm in Wakefield?").answerable
+
+
 def test_answer_sentences_are_marked_and_short(answerer):
     answer = answerer.answer("What did Ofsted say about case recording in 2019?")
     markers = [int(n) for n in re.findall(r"\[(\d+)\]", answer.answer)]

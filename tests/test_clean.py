@@ -2,7 +2,7 @@
 
 import pytest
 
-from index.clean import CleaningRules, clean_text
+from index.clean import CleaningRules, clean_text, removed_text
 from index.corpus import load_corpus
 from index.errors import CorpusError
 from index.settings import PROJECT_ROOT
@@ -81,6 +81,15 @@ def test_rules_apply_in_order_start_end_drop_remove():
     raw = "menu\nAd\nTitle\n\nBody one.\nHide Ad\nREAD: teaserBody two\n\nFooter\nmore footer"
     rules = CleaningRules(start_at="^Title$", end_before="^Footer$", drop_lines=("^Hide Ad$",), remove=("^READ: teaser",))
     assert clean_text(raw, rules) == "Title\n\nBody one.\nBody two"
+    # what was left out, in order, so the answerer can tell a question about a teaser from one about the page
+    assert removed_text(raw, rules) == ["menu", "Ad", "Hide Ad", "READ: teaser", "Footer", "more footer"]
+
+
+def test_documents_keep_what_cleaning_removed_apart_from_their_text(docs):
+    teaser = "READ: Council response says children are not being put at risk"
+    doc = next(d for d in docs.values() if any(teaser in piece for piece in d.boilerplate))
+    assert teaser not in doc.text
+    assert all(piece not in d.text for d in docs.values() for piece in d.boilerplate if len(piece) > 40)
 
 
 def test_broken_paragraph_is_joined_only_mid_sentence():

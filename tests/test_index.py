@@ -54,7 +54,7 @@ def test_edited_manifest_model_is_reported(own_index):
         load_index(own_index.index_dir, own_index)
 
 
-@pytest.mark.parametrize("victim", ["faiss.index", "passages.jsonl", "passage_vectors.npy", "bm25/data.csc.index.npy"])
+@pytest.mark.parametrize("victim", ["faiss.index", "passages.jsonl", "passage_vectors.npy", "bm25/data.csc.index.npy", "boilerplate.jsonl"])
 def test_truncated_files_are_reported_not_crashed_on(own_index, victim):
     path = own_index.index_dir / victim
     path.write_bytes(path.read_bytes()[: max(1, path.stat().st_size // 3)])
