@@ -205,18 +205,24 @@ class QuestionAnswerer:
 
     def _boilerplate_lead(self, question: str, query_vector: np.ndarray, scored: list[_ScoredSentence]) -> float:
         """How far the removed sentence best matching `question` outscores the best kept one, each on its own
-        terms (cosine and word overlap, no passage context); -inf when nothing was removed."""
-        index = self.index
-        if not len(index.boilerplate) or not scored:
+        terms (cosine and word overlap, no passage context); -inf when no removed sentence counts.
+
+        Only a removed sentence holding some question word that no kept passage uses counts: that word
+        is what the question is about, and only the chrome names it. A heading cleaning dropped
+        ("Inspection of children's social care services") repeats the kept text's words and is no trap.
+        """
+        index, lexicon = self.index, self.index.lexicon
+        weights = lexicon.question_weights(set(tokenize(question)))
+        unknown = {t for t in weights if t not in lexicon.frequencies}
+        if not unknown or not len(index.boilerplate) or not scored:
             return -np.inf
-        weights = index.lexicon.question_weights(set(tokenize(question)))
         cosines = index.boilerplate_vectors @ query_vector
-        # word overlap only for the closest few: an index of many pages holds many removed sentences
-        nearest = np.argsort(-cosines)[:_BOILERPLATE_CANDIDATES]
-        removed = max(
-            _SENTENCE_COSINE * float(cosines[i]) + _SENTENCE_OVERLAP * index.lexicon.weighted_overlap(weights, self._tokens(index.boilerplate[i]))
-            for i in nearest
-        )
+        removed = -np.inf
+        # the closest few only: an index of many pages holds many removed sentences
+        for i in np.argsort(-cosines)[:_BOILERPLATE_CANDIDATES]:
+            tokens = self._tokens(index.boilerplate[i])
+            if unknown & tokens:
+                removed = max(removed, _SENTENCE_COSINE * float(cosines[i]) + _SENTENCE_OVERLAP * lexicon.weighted_overlap(weights, tokens))
         return removed - max(x.own for x in scored)
 
     def search(self, question: str, top_k: int, filters: SearchFilters = SearchFilters()) -> list[RankedPassage]:

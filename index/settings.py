@@ -57,7 +57,8 @@ class Settings(BaseSettings):
         0.15,
         ge=0.0,
         description="Say the material does not answer when a sentence cleaning removed (a teaser for another story, an advert) "
-        "matches the question by this much more than any kept sentence; a large value (e.g. 9) turns the rule off.",
+        "holds a question word no kept passage uses and matches the question by this much more than any kept sentence; "
+        "a large value (e.g. 9) turns the rule off.",
     )
     host: str = Field("127.0.0.1", description="Address `inspectqa serve` binds.")
     port: int = Field(8000, ge=1, le=65535, description="Port `inspectqa serve` binds.")

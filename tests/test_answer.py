@@ -112,8 +112,9 @@ def test_question_about_a_teaser_captured_with_a_page_abstains(answerer):
     assert not answerer.answer(question).answerable
     rule_off = QuestionAnswerer(answerer.index, answerer.encoder, answerer.settings.model_copy(update={"abstain_boilerplate_margin": 9.0}))
     assert rule_off.answer(question).answerable
-    # questions about the page itself are still answered
+    # questions about the page itself are still answered, even in the words of a heading cleaning dropped
     assert answerer.answer("Did inspectors find children at risk of harm in Wakefield?").answerable
+    assert answerer.answer("What did the inspection of children's social care services in Wakefield find?").answerable
 
 
 def test_answer_sentences_are_marked_and_short(answerer):
