@@ -199,10 +199,6 @@ class QuestionAnswerer:
                 self._cache.popitem(last=False)
         return vec
 
-    def _unknown_share(self, question: str) -> float:
-        lexicon = self.index.lexicon
-        return lexicon.unknown_share(lexicon.question_weights(set(tokenize(question))))
-
     def _boilerplate_lead(self, question: str, query_vector: np.ndarray, scored: list[_ScoredSentence]) -> float:
         """How far the removed sentence best matching `question` outscores the best kept one, each on its own
         terms (cosine and word overlap, no passage context); -inf when no removed sentence counts.
@@ -239,8 +235,6 @@ class QuestionAnswerer:
         ranked = _rerank(pool, scored, self.index)[:top_k]
         in_top = {sid for r in ranked for sid in self.index.passage_sentences[r.passage.passage_id]}
         chosen = _pick_answer_sentences(self.index, question, [x for x in scored if x.sentence.sentence_id in in_top], s.answer_sentences, s.abstain_threshold, s.answer_max_chars)
-        if chosen and s.abstain_unknown_share < 1.0 and self._unknown_share(question) >= s.abstain_unknown_share:
-            chosen = []  # the question is mostly about things the material never names
         if chosen and self._boilerplate_lead(question, query_vector, scored) >= s.abstain_boilerplate_margin:
             chosen = []  # the question is about a teaser or advert captured with a page, not the page
         relevance = scored[0].score if scored else 0.0

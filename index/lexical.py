@@ -83,11 +83,6 @@ class Lexicon:
         weights = question_tokens if isinstance(question_tokens, dict) else self.question_weights(question_tokens)
         return sum(w for t, w in weights.items() if t in text_tokens)
 
-    def unknown_share(self, question_tokens: set[str] | dict[str, float]) -> float:
-        """Share of the question's IDF mass on words no passage uses, 0..1."""
-        weights = question_tokens if isinstance(question_tokens, dict) else self.question_weights(question_tokens)
-        return sum(w for t, w in weights.items() if t not in self.frequencies)
-
     def to_json(self) -> dict:
         return {"passage_count": self.passage_count, "frequencies": self.frequencies}
 

@@ -43,15 +43,6 @@ class Settings(BaseSettings):
     abstain_threshold: float = Field(
         0.5, ge=-1.0, le=1.0, description="Below this best sentence relevance the service says the material does not answer."
     )
-    # 0.75 lies midway between the dev set's answerable questions (at most 0.66 of their weight on unknown
-    # words, mostly everyday words a five-document corpus lacks) and an off-corpus topic (0.84); eval/README.md
-    abstain_unknown_share: float = Field(
-        0.75,
-        ge=0.0,
-        le=1.0,
-        description="Say the material does not answer when at least this share of the question's word weight (IDF) is on words "
-        "no passage uses; 1.0 turns the rule off.",
-    )
     # dev set: the two questions about a captured teaser lead by 0.28 and 0.48, answerable ones by at most 0.04
     abstain_boilerplate_margin: float = Field(
         0.15,

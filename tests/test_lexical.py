@@ -23,14 +23,6 @@ def test_a_word_the_corpus_never_uses_counts_as_rare_not_infinite():
     assert lexicon.idf("camhs") == lexicon.idf("one") > lexicon.idf("passag")
 
 
-def test_unknown_share_is_the_weight_on_words_no_passage_uses():
-    lexicon = Lexicon.from_texts(["social workers visit", "social care plans"])
-    assert lexicon.unknown_share({"social", "visit"}) == 0.0
-    assert lexicon.unknown_share({"asylum", "refuge"}) == pytest.approx(1.0)
-    weights = lexicon.question_weights({"visit", "asylum"})
-    assert lexicon.unknown_share(weights) == pytest.approx(weights["asylum"]) and 0 < weights["asylum"] < 1
-
-
 def test_lexicon_round_trips_through_json():
     lexicon = Lexicon.from_texts(["a b c", "b c", "c"])
     again = Lexicon.from_json(lexicon.to_json())
