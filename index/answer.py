@@ -6,6 +6,7 @@ of an answer is a sentence from a source document, followed by the marker of its
 
 from __future__ import annotations
 
+import heapq
 import re
 import time
 from collections.abc import Callable
@@ -160,14 +161,42 @@ def _pick_answer_sentences(
     return chosen
 
 
-def _rerank(ranked: list[RankedPassage], scored: list[_ScoredSentence], index: InspectionIndex) -> list[RankedPassage]:
-    """Order passages by their best sentence, fused retrieval score breaking ties."""
+def _rerank(
+    ranked: list[RankedPassage], scored: list[_ScoredSentence], index: InspectionIndex, distinct: bool = True
+) -> list[RankedPassage]:
+    """Order passages by their best sentence, fused retrieval score breaking ties.
+
+    Overlapping chunks share sentences, so two neighbouring passages often have the same best
+    sentence and would tie, filling two citation slots with one piece of evidence. With `distinct`,
+    a passage is ranked by its best sentence not already in a passage ranked above it: each place
+    goes to the passage adding the most relevant evidence not yet shown.
+    """
     sentence_score = {s.sentence.sentence_id: s.score for s in scored}
+    # each passage's sentences, best first; a sentence that cannot answer scores -1
+    options = [
+        sorted(((sentence_score.get(sid, -1.0), sid) for sid in index.passage_sentences[r.passage.passage_id]), key=lambda o: -o[0])
+        for r in ranked
+    ]
+    shown: set[int] = set()
 
-    def best(r: RankedPassage) -> float:
-        return max((sentence_score.get(sid, -1.0) for sid in index.passage_sentences[r.passage.passage_id]), default=-1.0)
+    def gain(i: int) -> float:
+        return next((score for score, sid in options[i] if sid not in shown), -1.0)
 
-    return sorted(ranked, key=lambda r: (-best(r), -r.score))
+    if not distinct:
+        return [ranked[i] for i in sorted(range(len(ranked)), key=lambda i: (-gain(i), -ranked[i].score))]
+    # lazy greedy: a passage's gain only falls as sentences are shown, so a popped entry whose gain
+    # is unchanged is still the best; one whose gain fell goes back with its new value
+    heap = [(-gain(i), -r.score, i) for i, r in enumerate(ranked)]
+    heapq.heapify(heap)
+    order: list[RankedPassage] = []
+    while heap:
+        neg_gain, neg_fused, i = heapq.heappop(heap)
+        if (now := gain(i)) < -neg_gain:
+            heapq.heappush(heap, (-now, neg_fused, i))
+            continue
+        order.append(ranked[i])
+        shown.update(index.passage_sentences[ranked[i].passage.passage_id])
+    return order
 
 
 class QuestionAnswerer:
@@ -232,7 +261,7 @@ class QuestionAnswerer:
         s = self.settings
         pool = search_passages(self.index, question, query_vector, max(top_k, s.candidates), filters, s.candidates, s.rrf_k)
         scored = _score_sentences(self.index, question, query_vector, [r.passage.passage_id for r in pool], self._tokens)
-        ranked = _rerank(pool, scored, self.index)[:top_k]
+        ranked = _rerank(pool, scored, self.index, s.distinct_citations)[:top_k]
         in_top = {sid for r in ranked for sid in self.index.passage_sentences[r.passage.passage_id]}
         chosen = _pick_answer_sentences(self.index, question, [x for x in scored if x.sentence.sentence_id in in_top], s.answer_sentences, s.abstain_threshold, s.answer_max_chars)
         if chosen and self._boilerplate_lead(question, query_vector, scored) >= s.abstain_boilerplate_margin:

@@ -36,6 +36,10 @@ class Settings(BaseSettings):
     top_k: int = Field(5, ge=1, le=20, description="Citations returned when a request does not say.")
     candidates: int = Field(30, ge=5, le=1000, description="Passages each retriever (dense, BM25) hands to fusion.")
     rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant.")
+    distinct_citations: bool = Field(
+        True,
+        description="Rank each passage by its best sentence not already in a higher-ranked citation, so overlapping passages do not fill the top k with one sentence; false ranks by the best sentence alone.",
+    )
     answer_sentences: int = Field(3, ge=1, le=10, description="Most sentences quoted in an answer.")
     answer_max_chars: int = Field(
         450, ge=50, le=5000, description="Further sentences join an answer only while it stays within this many characters."

@@ -4,7 +4,8 @@ import re
 
 import pytest
 
-from index.answer import NO_ANSWER, QuestionAnswerer
+from index.answer import NO_ANSWER, QuestionAnswerer, _rerank, _score_sentences, _ScoredSentence
+from index.search import RankedPassage
 from index.answer_type import AnswerType, expected_answer_type, holds_answer_type
 
 
@@ -116,3 +117,52 @@ def test_repeated_question_uses_the_query_cache(answerer):
     answerer.answer("Which department is the monitoring letter copied to?")
     answerer.answer("Which department is the monitoring letter copied to?")
     assert answerer.encoder.texts_encoded - before == 1
+
+
+def _best_sentence(index, passage_id, score):
+    return max(index.passage_sentences[passage_id], key=lambda sid: score.get(sid, -1.0))
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "who led the Wakefield Conservatives and how did he react to the ofsted letter?",
+        "Ofsted told Wakefield to get better at escalating cases into pre-proceedings – had that happened by the 2019 visit?",
+    ],
+)
+def test_top_citations_are_not_copies_of_one_sentence(answerer, question):
+    # neighbouring passages overlap; ranked by its best sentence alone, the second holder of that
+    # sentence tied with the first and both took a citation place
+    answer = answerer.answer(question)
+    index = answerer.index
+    pids = [c.passage.passage_id for c in answer.citations]
+    scored = _score_sentences(index, question, answerer.query_vector(question), pids)
+    score = {s.sentence.sentence_id: s.score for s in scored}
+    bests = [_best_sentence(index, pid, score) for pid in pids]
+    assert len(answer.citations) == 5
+    assert len(set(bests)) == len(bests), [index.sentences[sid].text for sid in bests]
+
+
+def test_rerank_ranks_a_passage_by_the_evidence_it_adds(built_index):
+    index = built_index
+    holders: dict[int, list[int]] = {}
+    for pid, sids in enumerate(index.passage_sentences):
+        for sid in sids:
+            holders.setdefault(sid, []).append(pid)
+    shared = next(sid for sid, pids in holders.items() if len(pids) == 2)
+    first, second = holders[shared]
+    other = next(p.passage_id for p in index.passages if p.doc_id != index.passages[first].doc_id)
+
+    def ranked(pid, fused):
+        return RankedPassage(index.passages[pid], fused, 0.5, 1.0)
+
+    def scored(sid, value):
+        return _ScoredSentence(index.sentences[sid], value)
+
+    pool = [ranked(first, 0.03), ranked(second, 0.02), ranked(other, 0.01)]
+    sentences = [scored(shared, 1.0), scored(index.passage_sentences[other][0], 0.9)]
+    sentences += [scored(sid, 0.5) for pid in (first, second) for sid in index.passage_sentences[pid] if sid != shared]
+    order = [r.passage.passage_id for r in _rerank(pool, sentences, index)]
+    # the second holder of the best sentence adds only 0.5-sentences: the other passage's 0.9 goes first
+    assert order == [first, other, second]
+    assert [r.passage.passage_id for r in _rerank(pool, sentences, index, distinct=False)] == [first, second, other]
