@@ -250,18 +250,23 @@ class QuestionAnswerer:
                 removed = max(removed, _SENTENCE_COSINE * float(cosines[i]) + _SENTENCE_OVERLAP * lexicon.weighted_overlap(weights, tokens))
         return removed - max(x.own for x in scored)
 
-    def search(self, question: str, top_k: int, filters: SearchFilters = SearchFilters()) -> list[RankedPassage]:
+    def _ranked(self, question: str, top_k: int, filters: SearchFilters):
+        """The question's vector, every sentence of the fused pool scored, and the pool's `top_k` passages reranked."""
         s = self.settings
-        return search_passages(self.index, question, self.query_vector(question), top_k, filters, s.candidates, s.rrf_k)
+        query_vector = self.query_vector(question)
+        pool = search_passages(self.index, question, query_vector, max(top_k, s.candidates), filters, s.candidates, s.rrf_k)
+        scored = _score_sentences(self.index, question, query_vector, [r.passage.passage_id for r in pool], self._tokens)
+        return query_vector, scored, _rerank(pool, scored, self.index, s.distinct_citations)[:top_k]
+
+    def search(self, question: str, top_k: int, filters: SearchFilters = SearchFilters()) -> list[RankedPassage]:
+        """The passages an answer to `question` would cite, in the same order."""
+        return self._ranked(question, top_k, filters)[2]
 
     def answer(self, question: str, top_k: int | None = None, filters: SearchFilters = SearchFilters()) -> Answer:
         started = time.perf_counter()
         top_k = top_k or self.settings.top_k
-        query_vector = self.query_vector(question)
         s = self.settings
-        pool = search_passages(self.index, question, query_vector, max(top_k, s.candidates), filters, s.candidates, s.rrf_k)
-        scored = _score_sentences(self.index, question, query_vector, [r.passage.passage_id for r in pool], self._tokens)
-        ranked = _rerank(pool, scored, self.index, s.distinct_citations)[:top_k]
+        query_vector, scored, ranked = self._ranked(question, top_k, filters)
         in_top = {sid for r in ranked for sid in self.index.passage_sentences[r.passage.passage_id]}
         chosen = _pick_answer_sentences(self.index, question, [x for x in scored if x.sentence.sentence_id in in_top], s.answer_sentences, s.abstain_threshold, s.answer_max_chars)
         if chosen and self._boilerplate_lead(question, query_vector, scored) >= s.abstain_boilerplate_margin:

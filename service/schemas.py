@@ -131,7 +131,10 @@ class PassageOut(BaseModel):
     text: str
     start: int
     end: int
-    score: float = Field(description="Reciprocal-rank-fusion score of dense and BM25 rankings.")
+    score: float = Field(
+        description="Reciprocal-rank-fusion score of the dense and BM25 rankings. Passages come in the order /ask cites them "
+        "(by their best sentence's relevance), so this score need not fall with rank."
+    )
     dense_score: float
     bm25_score: float
     page: int | None = Field(None, description="Page (1-based) where the passage starts; null for formats without pages.")

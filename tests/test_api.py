@@ -76,6 +76,14 @@ def test_search_returns_ranked_passages(client):
     assert all(p["text"] for p in body["passages"])
 
 
+@pytest.mark.parametrize("question", [QUESTION, "Did social workers provide reports for reviews of children in care?"])
+def test_search_ranks_passages_as_ask_cites_them(client, question):
+    # a caller doing its own answering gets the sentence-reranked order, not the raw fusion order
+    cited = [c["text"] for c in client.post("/ask", json={"question": question, "top_k": 5}).json()["citations"]]
+    found = [p["text"] for p in client.post("/search", json={"question": question, "top_k": 5}).json()["passages"]]
+    assert found == cited
+
+
 def test_documents_list_and_detail(client):
     docs = client.get("/documents").json()
     assert len(docs) == 5 and all(d["passage_count"] > 0 for d in docs)

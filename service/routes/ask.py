@@ -25,7 +25,7 @@ def ask(body: AskRequest, answerer: Answerer) -> AskResponse:
 
 @router.post("/search", response_model=SearchResponse, responses=_ERRORS)
 def search(body: SearchRequest, answerer: Answerer) -> SearchResponse:
-    """Ranked passages for a question, for systems that do their own answering."""
+    """Ranked passages for a question, for systems that do their own answering: the passages /ask would cite, in its order."""
     started = time.perf_counter()
     ranked = answerer.search(body.question, body.top_k, body.search_filters())
     took = round((time.perf_counter() - started) * 1000, 2)
