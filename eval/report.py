@@ -197,7 +197,8 @@ def render_markdown(doc: dict) -> str:
         lines += [
             "Had the pipeline answered exactly when its best-sentence relevance reaches the threshold, computed from the relevance "
             "of each answer in this run without re-running; a question declined by another rule (a figure or date question with "
-            "no figure or date near the top) stays declined. The configured threshold is in bold.",
+            "no figure or date near the top, a question about a teaser or advert cleaning removed) stays declined. "
+            "The configured threshold is in bold.",
             "",
         ]
         for s in sweeps:

@@ -237,11 +237,18 @@ def build_index(settings: Settings, encoder: Encoder, progress: bool = False, lo
     reuse = _previous_vectors(settings)
     before = encoder.texts_encoded
     titles = {d.doc_id: d.title for d in documents}
-    passage_vectors = _embed([embedding_text(titles[p.doc_id], p.text) for p in passages], encoder, reuse, progress)
-    sentence_vectors = _embed([embedding_text(titles[s.doc_id], s.text) for s in sentences], encoder, reuse, progress)
     # without a title: a teaser is about another story, not the document it was captured with
     boilerplate = boilerplate_sentences(documents)
-    boilerplate_vectors = _embed(boilerplate, encoder, reuse, progress)
+    # one encoder call for every text: its length-sorted batches then pad least
+    vectors = _embed(
+        [embedding_text(titles[p.doc_id], p.text) for p in passages]
+        + [embedding_text(titles[s.doc_id], s.text) for s in sentences]
+        + boilerplate,
+        encoder,
+        reuse,
+        progress,
+    )
+    passage_vectors, sentence_vectors, boilerplate_vectors = np.split(vectors, [len(passages), len(passages) + len(sentences)])
     texts = len(passages) + len(sentences) + len(boilerplate)
     log(f"encoded {encoder.texts_encoded - before} new texts, reused {texts - (encoder.texts_encoded - before)}")
 
