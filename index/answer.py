@@ -7,6 +7,7 @@ of an answer is a sentence from a source document, followed by the marker of its
 from __future__ import annotations
 
 import heapq
+import enum
 import re
 import time
 from collections.abc import Callable
@@ -26,6 +27,14 @@ from index.settings import Settings
 from index.store import InspectionIndex
 
 NO_ANSWER = "The inspection material does not answer this."
+
+
+class Abstention(str, enum.Enum):
+    """Why an answer says the material does not answer (each rule below names its own)."""
+
+    NOT_RELEVANT = "not-relevant"  # no sentence is relevant enough (or the filters left none)
+    NO_FIGURE = "no-figure"  # a how-many / how-much / how-long / when question, and no sentence near the top holds one
+    REMOVED_TEXT = "removed-text"  # the question is about a teaser or advert cleaning removed, not the page
 
 # Lines such as "Overview" or "Dear Beate" are sentences to the splitter but answer nothing:
 # an answer sentence is a statement of some length ending as sentences end.
@@ -74,6 +83,7 @@ class Answer:
     citations: tuple[Citation, ...]
     relevance: float  # score of the best sentence, the quantity abstention is decided on
     took_ms: float = 0.0
+    abstention: Abstention | None = None  # why the material was said not to answer; None when answered
 
 
 @dataclass(frozen=True)
@@ -131,15 +141,16 @@ def _normalise(text: str) -> str:
 def _pick_answer_sentences(
     index: InspectionIndex, question: str, scored: list[_ScoredSentence], limit: int, threshold: float, max_chars: int
 ):
-    """The best sentence and up to `limit - 1` nearly-as-good others that fit in `max_chars`; [] to abstain."""
+    """The best sentence and up to `limit - 1` nearly-as-good others that fit in `max_chars`, or
+    ([], why) to abstain."""
     candidates = scored
     if not candidates or candidates[0].score < threshold:
-        return []
+        return [], Abstention.NOT_RELEVANT
     answer_type = expected_answer_type(question)
     if answer_type is not None:
         typed = [c for c in candidates if c.overlap >= _TYPED_MIN_OVERLAP and holds_answer_type(c.sentence.text, answer_type)]
         if not typed or typed[0].score < candidates[0].score - _TYPED_MARGIN:
-            return []
+            return [], Abstention.NO_FIGURE
         candidates = typed
     best = candidates[0].score
     chosen: list[_ScoredSentence] = []
@@ -158,7 +169,7 @@ def _pick_answer_sentences(
             continue
         chosen.append(cand)
         length += len(cand.sentence.text)
-    return chosen
+    return chosen, None
 
 
 def _rerank(
@@ -268,14 +279,16 @@ class QuestionAnswerer:
         s = self.settings
         query_vector, scored, ranked = self._ranked(question, top_k, filters)
         in_top = {sid for r in ranked for sid in self.index.passage_sentences[r.passage.passage_id]}
-        chosen = _pick_answer_sentences(self.index, question, [x for x in scored if x.sentence.sentence_id in in_top], s.answer_sentences, s.abstain_threshold, s.answer_max_chars)
+        chosen, abstention = _pick_answer_sentences(
+            self.index, question, [x for x in scored if x.sentence.sentence_id in in_top], s.answer_sentences, s.abstain_threshold, s.answer_max_chars
+        )
         if chosen and self._boilerplate_lead(question, query_vector, scored) >= s.abstain_boilerplate_margin:
-            chosen = []  # the question is about a teaser or advert captured with a page, not the page
+            chosen, abstention = [], Abstention.REMOVED_TEXT
         relevance = scored[0].score if scored else 0.0
-        return _compose(self.index, question, ranked, chosen, relevance, started)
+        return _compose(self.index, question, ranked, chosen, relevance, started, abstention)
 
 
-def _compose(index, question, ranked, chosen, relevance, started) -> Answer:
+def _compose(index, question, ranked, chosen, relevance, started, abstention: Abstention | None) -> Answer:
     def marker(sentence: Sentence) -> int:
         return next(n for n, r in enumerate(ranked, 1) if sentence.sentence_id in index.passage_sentences[r.passage.passage_id])
 
@@ -307,6 +320,7 @@ def _compose(index, question, ranked, chosen, relevance, started) -> Answer:
         citations=tuple(citations),
         relevance=round(relevance, 4),
         took_ms=round((time.perf_counter() - started) * 1000, 2),
+        abstention=None if chosen else abstention or Abstention.NOT_RELEVANT,
     )
 
 

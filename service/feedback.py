@@ -12,10 +12,14 @@ import datetime as dt
 import io
 import json
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
+
+# how long a store keeps retrying its first-use set-up while other workers hold the file
+_PREPARE_SECONDS = 10.0
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS feedback (
@@ -79,16 +83,31 @@ class FeedbackStore:
             raise FeedbackStoreError(f"cannot open the feedback store {self.path}: {exc}") from exc
         try:
             if not self._ready:
-                conn.execute("PRAGMA journal_mode=WAL")
-                conn.execute(_SCHEMA)
-                conn.commit()
-                self._ready = True
+                self._prepare(conn)
             yield conn
         except sqlite3.Error as exc:
             conn.rollback()
             raise FeedbackStoreError(f"the feedback store {self.path} failed: {exc}") from exc
         finally:
             conn.close()
+
+    def _prepare(self, conn: sqlite3.Connection) -> None:
+        """WAL mode and the table, once per store. Switching the journal mode while another connection
+        is opening the same file can fail at once with "database is locked" (SQLite does not wait on
+        the busy timeout for it), so several workers starting together retry for a while."""
+        deadline = time.monotonic() + _PREPARE_SECONDS
+        while True:
+            try:
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute(_SCHEMA)
+                conn.commit()
+                self._ready = True
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                conn.rollback()
+                time.sleep(0.02)
 
     def add(self, item: NewFeedback, now: dt.datetime | None = None) -> StoredFeedback:
         created = (now or dt.datetime.now(dt.timezone.utc)).isoformat(timespec="seconds")

@@ -86,6 +86,12 @@ class AskResponse(BaseModel):
     question: str
     answer: str = Field(description="Sentences quoted from the sources, each followed by its [n] marker.")
     answerable: bool = Field(description="False when the material does not answer the question.")
+    abstention: Literal["not-relevant", "no-figure", "removed-text"] | None = Field(
+        None,
+        description="Why the material was said not to answer: 'not-relevant' (nothing close enough), 'no-figure' (a how many / "
+        "how much / how long / when question and no sentence near the top holds a figure or date about it), 'removed-text' "
+        "(the question is about a link or advert captured with a web page, not the page). Null when answered.",
+    )
     citations: list[CitationOut]
     took_ms: float
 
@@ -102,6 +108,7 @@ class AskResponse(BaseModel):
             question=answer.question,
             answer=answer.answer,
             answerable=answer.answerable,
+            abstention=answer.abstention.value if answer.abstention else None,
             citations=[
                 CitationOut(
                     n=c.n,

@@ -50,6 +50,20 @@ def test_unanswerable_question_abstains_and_still_lists_passages(client):
     assert body["answerable"] is False
     assert body["answer"] == NO_ANSWER
     assert len(body["citations"]) == 5
+    assert body["abstention"] == "not-relevant"
+
+
+@pytest.mark.parametrize(
+    "question, reason",
+    [
+        ("How many foster carers does the council have?", "no-figure"),
+        ("Why were children taken out of the secure training centre?", "removed-text"),
+        ("When was the council judged inadequate?", None),
+    ],
+)
+def test_an_abstention_says_which_rule_declined(client, question, reason):
+    body = client.post("/ask", json={"question": question}).json()
+    assert body["abstention"] == reason and body["answerable"] is (reason is None)
 
 
 def test_top_k_sets_the_number_of_citations(client):

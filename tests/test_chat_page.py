@@ -158,6 +158,7 @@ def test_marker_opens_the_document_scrolled_to_the_highlighted_passage(page):
 def test_unanswerable_question_says_so_and_marks_passages_not_an_answer(page):
     turn = ask(page, UNANSWERABLE)
     assert turn.locator(".abstain-title").inner_text() == "The inspection material does not answer this question."
+    assert turn.locator(".abstain-reason").inner_text() == "Nothing in the material is close enough to the question."
     assert turn.locator(".answer").count() == 0 and turn.locator(".marker").count() == 0
     assert turn.locator(".cards-title").inner_text() == "Closest passages (not an answer)"
     cards = turn.locator(".card.not-answer")

@@ -8,6 +8,12 @@
   const MAX_TURNS = 50; // keeps localStorage well inside its quota
   const TIMEOUT_MS = 30000;
   const ABSTAIN_MESSAGE = "The inspection material does not answer this question.";
+  // what each of the service's abstention reasons means to the person asking
+  const ABSTAIN_REASONS = {
+    "not-relevant": "Nothing in the material is close enough to the question.",
+    "no-figure": "The question asks for a figure or a date, and no passage near the top holds one about it.",
+    "removed-text": "The question matches a link or advert captured with a web page, not the page itself.",
+  };
 
   const $ = (id) => document.getElementById(id);
   const ui = {
@@ -279,6 +285,7 @@
       reply.append(
         el("div", { class: "abstain" },
           el("p", { class: "abstain-title" }, ABSTAIN_MESSAGE),
+          ABSTAIN_REASONS[r.abstention] ? el("p", { class: "abstain-reason" }, ABSTAIN_REASONS[r.abstention]) : null,
           el("p", { class: "muted" },
             r.citations.length
               ? "The closest passages are below for you to judge; none of them is an answer."
