@@ -6,8 +6,8 @@ of an answer is a sentence from a source document, followed by the marker of its
 
 from __future__ import annotations
 
-import heapq
 import enum
+import heapq
 import re
 import time
 from collections.abc import Callable

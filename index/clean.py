@@ -52,11 +52,6 @@ def _body_bounds(lines: list[str], rules: CleaningRules) -> tuple[int, int]:
     return start, end
 
 
-def _slice_body(lines: list[str], rules: CleaningRules) -> list[str]:
-    start, end = _body_bounds(lines, rules)
-    return lines[start:end]
-
-
 def _paragraphs(lines: list[str]) -> list[str]:
     """Group lines into paragraphs at blank lines; lines inside one paragraph keep their newline."""
     paragraphs, current = [], []
@@ -81,31 +76,35 @@ def _join_broken(paragraphs: list[str]) -> list[str]:
     return joined
 
 
-def removed_text(raw: str, rules: CleaningRules) -> list[str]:
-    """What `clean_text` leaves out, in order: lines outside the body, dropped lines, removed spans.
-
-    Kept because a question can be about this chrome (a teaser for another story, a headline
-    in the sidebar): the answerer uses it to recognise such questions, never to answer them.
-    """
+def _apply_rules(raw: str, rules: CleaningRules) -> tuple[list[str], list[str]]:
+    """(body lines kept, pieces removed): lines outside the body, removed spans and dropped lines, in order."""
     lines = _normalise_lines(raw)
     start, end = _body_bounds(lines, rules)
+    kept: list[str] = []
     removed = [line for line in lines[:start] if line]
     for line in lines[start:end]:
         for pattern in rules.remove:
             removed += [m.group().strip() for m in re.finditer(pattern, line) if m.group().strip()]
             line = re.sub(pattern, "", line).strip()
-        if line and any(re.search(p, line) for p in rules.drop_lines):
-            removed.append(line)
-    return removed + [line for line in lines[end:] if line]
+        if any(re.search(p, line) for p in rules.drop_lines):
+            removed += [line] if line else []
+        else:
+            kept.append(line)
+    return kept, removed + [line for line in lines[end:] if line]
 
 
 def clean_text(raw: str, rules: CleaningRules) -> str:
     """Return the body text: chrome dropped, white space tidied, paragraphs split by one blank line."""
-    lines = _slice_body(_normalise_lines(raw), rules)
-    for pattern in rules.remove:
-        lines = [re.sub(pattern, "", line).strip() for line in lines]
-    lines = [line for line in lines if not any(re.search(p, line) for p in rules.drop_lines)]
-    paragraphs = _paragraphs(lines)
+    paragraphs = _paragraphs(_apply_rules(raw, rules)[0])
     if rules.join_broken_paragraphs:
         paragraphs = _join_broken(paragraphs)
     return "\n\n".join(paragraphs)
+
+
+def removed_text(raw: str, rules: CleaningRules) -> list[str]:
+    """What `clean_text` leaves out, in order: lines outside the body, removed spans, dropped lines.
+
+    Kept because a question can be about this chrome (a teaser for another story, a headline
+    in the sidebar): the answerer uses it to recognise such questions, never to answer them.
+    """
+    return _apply_rules(raw, rules)[1]
