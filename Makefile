@@ -24,9 +24,10 @@ index: $(STAMP)
 run: index
 	INSPECTQA_AUTH=$${INSPECTQA_AUTH:-off} $(VENV)/bin/inspectqa serve --host 127.0.0.1 --port 8000
 
-# the dev set through ours and both baselines, held against eval/floors.json (eval/README.md)
+# the dev and held-out sets through ours and both baselines, held against their floors (eval/README.md)
 eval: index
 	$(VENV)/bin/inspectqa eval --questions eval/gold/dev_questions.jsonl --floors
+	$(VENV)/bin/inspectqa eval --questions eval/gold/heldout_questions.jsonl --floors eval/floors_heldout.json --out eval/out/heldout
 
 # 50 clients x 30 s against /ask on a server it starts on 127.0.0.1 and stops
 load: index

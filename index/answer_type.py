@@ -19,8 +19,9 @@ class AnswerType(enum.Enum):
 
 
 _MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
+# "one of the main issues" picks out a member, it counts nothing
 _NUMBER_WORDS = (
-    "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|thousand|million"
+    r"one(?!\s+(?:of|another)\b)|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|thousand|million"
     "|half|quarter|dozen|several"
 )
 # "the third monitoring visit" answers "how many visits?"; "first" is left out: it mostly means "at first"

@@ -36,6 +36,8 @@ def test_expected_answer_type(question, expected):
         ("The visit was on 9 and 10 October 2019.", AnswerType.COUNT, False),  # nor are days of a month
         ("The visit was the third monitoring visit since July 2018.", AnswerType.COUNT, True),
         ("It was the first visit since the inspection.", AnswerType.COUNT, False),
+        ("One of the main issues was the high caseloads each Social Worker had.", AnswerType.COUNT, False),
+        ("Only one team had been set up.", AnswerType.COUNT, True),
         ("Around 10 per cent of referrals were closed.", AnswerType.AMOUNT, True),
         ("The council spent £2.4m on agency staff.", AnswerType.AMOUNT, True),
         ("Social workers carry high caseloads.", AnswerType.AMOUNT, False),
