@@ -16,15 +16,16 @@ from pathlib import Path
 
 import numpy as np
 
+from eval import questions as eval_questions
+
 ROOT = Path(__file__).resolve().parent.parent
 VAR = ROOT / "var" / "bench"
-DEV_QUESTIONS = Path(os.environ.get("INSPECTQA_DEV_QUESTIONS", ROOT.parent / "shared" / "eval" / "dev_questions.jsonl"))
-REPO_DEV_QUESTIONS = ROOT / "eval" / "gold" / "dev_questions.jsonl"
+# the shared dev set, or the repository's copy of it (eval/questions.py decides), unless the environment names another
+DEV_QUESTIONS = Path(os.environ.get("INSPECTQA_DEV_QUESTIONS", eval_questions.DEV_QUESTIONS))
 
 
 def dev_questions() -> list[str]:
-    path = DEV_QUESTIONS if DEV_QUESTIONS.is_file() else REPO_DEV_QUESTIONS
-    with path.open(encoding="utf-8") as rows:
+    with DEV_QUESTIONS.open(encoding="utf-8") as rows:
         return [json.loads(line)["question"] for line in rows if line.strip()]
 
 

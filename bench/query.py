@@ -162,7 +162,6 @@ def questions() -> list[str]:
 def question_rows() -> list[dict]:
     import json
 
-    from bench.common import DEV_QUESTIONS, REPO_DEV_QUESTIONS
+    from bench.common import DEV_QUESTIONS
 
-    path = DEV_QUESTIONS if DEV_QUESTIONS.is_file() else REPO_DEV_QUESTIONS
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [json.loads(line) for line in DEV_QUESTIONS.read_text(encoding="utf-8").splitlines() if line.strip()]
