@@ -18,7 +18,7 @@ from dataclasses import asdict
 from bench.common import VAR, Row, machine, table
 
 REAL_SAMPLE = int(os.environ.get("INSPECTQA_BENCH_REAL_SAMPLE", "4000"))
-# search parameters swept at each size; the chosen default is marked in index/ann.py
+# search parameters swept at each size; the chosen default is marked in index/build/ann.py
 SWEEPS = {
     100_000: {"HNSW32,Flat": ["efSearch=16", "efSearch=32", "efSearch=64", "efSearch=128"],
               "IVF512,SQ8": ["nprobe=8", "nprobe=16", "nprobe=32"]},
@@ -32,10 +32,10 @@ def log(message: str) -> None:
 
 def service_benchmarks(results: dict) -> list[Row]:
     from bench import build, memory, query, startup, workers
-    from index.answer import QuestionAnswerer
-    from index.embed import Encoder
+    from index.answer.answerer import QuestionAnswerer
+    from index.build.embed import Encoder
     from index.settings import Settings
-    from index.store import load_index
+    from index.build.store import load_index
 
     settings = Settings()
     encoder = Encoder.for_settings(settings).load()
@@ -85,7 +85,7 @@ def scale_benchmarks(sizes: list[int], results: dict) -> None:
         results.setdefault("bm25", []).append(asdict(bm))
         log(f"n={n}: BM25 {bm}")
         # two workers holding the chosen index, memory-mapped or copied
-        from index.ann import build_faiss, choose_faiss_factory
+        from index.build.ann import build_faiss, choose_faiss_factory
 
         factory = choose_faiss_factory(n, real.shape[1])
         index_file = VAR / f"scale_{n}" / "chosen.faiss"

@@ -11,7 +11,8 @@ from bench.common import Row, raw_encode
 
 def build_throughput(settings, encoder, out_dir: Path, repeats: int = 2) -> tuple[list[Row], Path]:
     """Best of `repeats` alternating (raw encode of all passage+sentence texts, fresh build)."""
-    from index.store import build_index, load_index
+    from index.build.builder import build_index
+    from index.build.store import load_index
 
     build_seconds, raw_seconds, raw_passage_seconds = [], [], []
     index_dir = out_dir / "index"

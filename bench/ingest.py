@@ -19,12 +19,12 @@ import time
 from pathlib import Path
 
 
-from index.corpus import Document, load_corpus
-from index.embed import Encoder
-from index.extract import extract_text
-from index.manage import Overrides, add_documents
+from index.ingest.corpus import Document, load_corpus
+from index.build.embed import Encoder
+from index.ingest.extract import extract_text
+from index.ingest.manage import Overrides, add_documents
 from index.settings import PROJECT_ROOT, Settings
-from index.store import _split_document, build_index, embedding_text
+from index.build.builder import split_document, build_index, embedding_text
 
 SUBJECTS = ["Leaders", "Social workers", "Managers", "Partner agencies", "Independent reviewing officers", "Foster carers"]
 VERBS = ["have improved", "now review", "track closely", "have strengthened", "report regularly on", "have not yet improved"]
@@ -79,7 +79,7 @@ def main() -> int:
         assert len(extracted.pages) == args.pages
 
         doc = Document("generated", extracted.title or "", None, None, "inspection-report", pdf.name, extracted.text, extracted.pages)
-        passages, sentences = _split_document(doc, settings, 0, 0)
+        passages, sentences = split_document(doc, settings, 0, 0)
         texts = [embedding_text(doc.title, t.text) for t in [*passages, *sentences]]
 
         def raw_encode() -> float:

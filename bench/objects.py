@@ -13,7 +13,7 @@ import sys
 
 from bench.common import rss_mib
 from bench.synth import passages
-from index.chunk import Passage, Sentence, sentence_spans
+from index.build.chunk import Passage, Sentence, sentence_spans
 
 
 def measure(n: int) -> dict:

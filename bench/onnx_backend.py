@@ -38,10 +38,11 @@ def main() -> int:
         return 0
     from bench.query import question_rows
     from eval.matching import quote_found
-    from index.answer import QuestionAnswerer
-    from index.embed import Encoder
+    from index.answer.answerer import QuestionAnswerer
+    from index.build.embed import Encoder
     from index.settings import Settings
-    from index.store import build_index, load_index
+    from index.build.builder import build_index
+    from index.build.store import load_index
 
     out = VAR / "onnx"
     out.mkdir(parents=True, exist_ok=True)
@@ -76,7 +77,7 @@ def main() -> int:
         for q in questions:
             for b in BACKENDS:
                 raw_q[b].append(_seconds(encoders[b].encode, [q]))
-                answerers[b]._cache.clear()  # cold: the question's vector must be encoded
+                answerers[b].query_vectors.clear()  # cold: the question's vector must be encoded
                 cold[b].append(_seconds(answerers[b].answer, q))
 
     cosine = min(float(encoders["onnx"].encode([q])[0] @ encoders["torch"].encode([q])[0]) for q in questions)

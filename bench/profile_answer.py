@@ -15,10 +15,11 @@ from bench.common import VAR, dev_questions
 
 
 def main() -> int:
-    from index.answer import QuestionAnswerer
-    from index.embed import Encoder
+    from index.answer.answerer import QuestionAnswerer
+    from index.build.embed import Encoder
     from index.settings import Settings
-    from index.store import build_index, load_index
+    from index.build.builder import build_index
+    from index.build.store import load_index
 
     built = sorted((VAR / "service").glob("*/index"))
     settings = Settings(index_dir=built[-1] if built else VAR / "profile" / "index")

@@ -43,7 +43,7 @@ def in_process(answerer, encoder, questions: list[str]) -> list[Row]:
     for q in questions:
         raw.append(_raw_encode_seconds(encoder, q))
         raw1.append(_raw_encode_seconds(encoder, q, threads=1))
-        answerer._cache.clear()  # cold: the question's vector must be encoded
+        answerer.query_vectors.clear()  # cold: the question's vector must be encoded
         t = time.perf_counter()
         answerer.answer(q)
         cold.append(time.perf_counter() - t)
@@ -140,7 +140,7 @@ def naive_pipeline(corpus_dir: Path, encoder, answerer, rows: list[dict]) -> tup
         t = time.perf_counter()
         _, ids = flat.search(encoder.encode([q]), 4)
         naive.append(time.perf_counter() - t)
-        answerer._cache.clear()
+        answerer.query_vectors.clear()
         t = time.perf_counter()
         answer = answerer.answer(q)
         ours.append(time.perf_counter() - t)

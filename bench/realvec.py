@@ -16,7 +16,7 @@ CHUNK = 1000
 
 def real_vectors(n: int, seed: int = 7, log=lambda m: print(m, file=sys.stderr)) -> tuple[np.ndarray, float]:
     """(vectors, passages per second of the encoding) for passages 0..n-1; resumes a partial cache."""
-    from index.embed import Encoder
+    from index.build.embed import Encoder
     from index.settings import Settings
 
     VAR.mkdir(parents=True, exist_ok=True)

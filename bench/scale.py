@@ -74,7 +74,7 @@ def exact_truth(vectors: np.ndarray, queries: np.ndarray) -> tuple[np.ndarray, f
 def build_ann(vectors: np.ndarray, factory: str, out: Path) -> float:
     import faiss
 
-    from index.ann import build_faiss
+    from index.build.ann import build_faiss
 
     t = time.perf_counter()
     index = build_faiss(vectors, factory)
@@ -94,7 +94,7 @@ def search_in_subprocess(index_file: Path, queries_file: Path, truth_file: Path,
 def _search_worker(index_file: str, queries_file: str, truth_file: str, params: list[str]) -> None:
     import faiss
 
-    from index.ann import apply_search_params
+    from index.build.ann import apply_search_params
 
     index = faiss.read_index(index_file)
     queries = np.load(queries_file)
@@ -118,7 +118,7 @@ def _search_worker(index_file: str, queries_file: str, truth_file: str, params: 
 
 def ann_at(n: int, real: np.ndarray, factories: dict[str, list[str]], log=print) -> list[AnnResult]:
     """Build each factory over n vectors and sweep its search parameters."""
-    from index.ann import choose_faiss_factory
+    from index.build.ann import choose_faiss_factory
 
     work = VAR / f"scale_{n}"
     work.mkdir(parents=True, exist_ok=True)
@@ -158,7 +158,7 @@ class Bm25Result:
 
 def bm25_at(n: int, log=print) -> Bm25Result:
     from bench.synth import passages
-    from index.lexical import build_bm25, save_bm25
+    from index.build.lexical import build_bm25, save_bm25
 
     directory = VAR / f"bm25_{n}"
     t = time.perf_counter()
@@ -178,7 +178,7 @@ def bm25_at(n: int, log=print) -> Bm25Result:
 
 def _bm25_worker(directory: str) -> None:
     from bench.common import dev_questions
-    from index.lexical import bm25_scores, load_bm25
+    from index.build.lexical import bm25_scores, load_bm25
 
     retriever = load_bm25(Path(directory))
     questions = dev_questions()
@@ -191,7 +191,7 @@ def _bm25_worker(directory: str) -> None:
         scores = bm25_scores(retriever, q)
         score_t.append(time.perf_counter() - t)
         t = time.perf_counter()
-        np.argsort(-scores, kind="stable")[:30]  # what index/search.py does today
+        np.argsort(-scores, kind="stable")[:30]  # what index/answer/search.py does today
         sort_t.append(time.perf_counter() - t)
         t = time.perf_counter()
         top = np.argpartition(-scores, 30)[:30]

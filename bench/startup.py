@@ -10,7 +10,7 @@ import time
 from bench.common import ROOT, Row
 
 _LOAD_ONLY = (
-    "from index.embed import Encoder; from index.settings import Settings; e = Encoder.for_settings(Settings()).load(); "
+    "from index.build.embed import Encoder; from index.settings import Settings; e = Encoder.for_settings(Settings()).load(); "
     "e.encode(['warm']); from bench.common import rss_mib; print(rss_mib())"
 )
 

@@ -84,7 +84,7 @@ class _Lab:
     @property
     def encoder(self):
         if self._encoder is None:
-            from index.embed import Encoder
+            from index.build.embed import Encoder
 
             self._encoder = Encoder.for_settings(self.settings)
         return self._encoder.load()
@@ -97,7 +97,7 @@ class _Lab:
         if not self._changes_backend(settings):
             return self.encoder
         if settings.embedding_backend not in self._other_backends:
-            from index.embed import Encoder
+            from index.build.embed import Encoder
 
             self._other_backends[settings.embedding_backend] = Encoder.for_settings(settings).load()
         return self._other_backends[settings.embedding_backend]
@@ -105,7 +105,8 @@ class _Lab:
     def base_index(self):
         """The configured index when it is current; otherwise one built for this run."""
         if self._base is None:
-            from index.store import build_index, index_is_current, load_index
+            from index.build.builder import build_index, index_is_current
+            from index.build.store import load_index
 
             settings = self.settings
             if not index_is_current(settings):
@@ -116,13 +117,14 @@ class _Lab:
         return self._base
 
     def answerer(self, settings: Settings, index):
-        from index.answer import QuestionAnswerer
+        from index.answer.answerer import QuestionAnswerer
 
         return QuestionAnswerer(index, self.encoder_for(settings), settings)
 
     def config_index(self, config: Config, slot: int):
         """A fresh index for `config`, seeded with the base index so unchanged texts are not re-encoded."""
-        from index.store import build_index, load_index
+        from index.build.builder import build_index
+        from index.build.store import load_index
 
         base_settings, base = self.base_index()
         folder = self.work / f"config-{slot}"

@@ -141,7 +141,7 @@ class NaiveSystem:
 
 
 class Bm25System:
-    """BM25 alone (index.lexical) over the clean passages of our index. Always answers with its top passage."""
+    """BM25 alone (index.build.lexical) over the clean passages of our index. Always answers with its top passage."""
 
     gives_answers = False
     abstain_threshold = None
@@ -152,7 +152,7 @@ class Bm25System:
         self.description = f"BM25 (bm25s, stemmed, stop words dropped) over our {len(index.passages)} clean passages; always answers with its top passage"
 
     def ask(self, question: str, top_k: int) -> Reply:
-        from index.lexical import bm25_scores
+        from index.build.lexical import bm25_scores
 
         started = time.perf_counter()
         scores = bm25_scores(self.index.bm25, question)

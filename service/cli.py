@@ -27,15 +27,18 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def _cmd_index_build(args: argparse.Namespace) -> int:
-    from index.embed import Encoder
-    from index.store import build_index, index_is_current
+    from index.build.embed import Encoder
+    from index.build.builder import build_index, index_is_current
+
+    from index.ingest.corpus import load_corpus
 
     settings = _settings(args)
-    if not args.force and index_is_current(settings):
+    documents = load_corpus(settings.corpus_dir)  # extracted and cleaned once, for the check and the build
+    if not args.force and index_is_current(settings, documents):
         print(f"index at {settings.index_dir} is up to date (use --force to rebuild)")
         return 0
     print(f"building index from {settings.corpus_dir} into {settings.index_dir}", file=sys.stderr)
-    manifest = build_index(settings, Encoder.for_settings(settings), progress=not args.quiet, log=lambda m: print(m, file=sys.stderr))
+    manifest = build_index(settings, Encoder.for_settings(settings), progress=not args.quiet, log=lambda m: print(m, file=sys.stderr), documents=documents)
     print(
         f"built {manifest.passage_count} passages from {manifest.document_count} documents "
         f"in {manifest.build_seconds:.1f}s -> {settings.index_dir}"
@@ -44,7 +47,7 @@ def _cmd_index_build(args: argparse.Namespace) -> int:
 
 
 def _cmd_index_status(args: argparse.Namespace) -> int:
-    from index.store import read_manifest
+    from index.build.store import read_manifest
 
     settings = _settings(args)
     manifest = read_manifest(settings.index_dir)
@@ -56,16 +59,18 @@ def _cmd_index_status(args: argparse.Namespace) -> int:
 
 
 def _cmd_ask(args: argparse.Namespace) -> int:
-    from index.answer import answer_question
+    import time
+
     from service.schemas import AskResponse
     from service.state import ServiceState
 
     state = ServiceState.load(_settings(args))
     if state.answerer is None:
         raise InspectQAError(state.not_ready_reason)
-    answer = answer_question(state.answerer, args.question, args.top_k)
+    started = time.perf_counter()
+    answer = state.answerer.answer(args.question, args.top_k)
     if args.json:
-        print(AskResponse.from_answer(answer, state.answerer.index.documents).model_dump_json(indent=2))
+        print(AskResponse.from_answer(answer, took_ms=round((time.perf_counter() - started) * 1000, 2)).model_dump_json(indent=2))
         return 0
     print(textwrap.fill(answer.answer, width=100))
     print()

@@ -7,8 +7,8 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from index.corpus import KINDS, load_corpus
-from index.extract import SUPPORTED_SUFFIXES
+from index.ingest.corpus import KINDS, load_corpus
+from index.ingest.extract import SUPPORTED_SUFFIXES
 from index.settings import Settings, get_settings
 
 
@@ -22,11 +22,11 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def _rebuilder(settings: Settings):
-    def rebuild():
-        from index.embed import Encoder
-        from index.store import build_index
+    def rebuild(documents):
+        from index.build.builder import build_index
+        from index.build.embed import Encoder
 
-        manifest = build_index(settings, Encoder.for_settings(settings), log=lambda m: print(m, file=sys.stderr))
+        manifest = build_index(settings, Encoder.for_settings(settings), log=lambda m: print(m, file=sys.stderr), documents=documents)
         print(f"index rebuilt: {manifest.document_count} documents, {manifest.passage_count} passages -> {settings.index_dir}")
 
     return rebuild
@@ -40,7 +40,7 @@ def _iso_date(value: str) -> dt.date:
 
 
 def _cmd_add(args: argparse.Namespace) -> int:
-    from index.manage import Overrides, add_documents
+    from index.ingest.manage import Overrides, add_documents
 
     settings = _settings(args)
     overrides = Overrides(args.title, args.published, args.kind, args.publisher, args.doc_id)
@@ -59,7 +59,7 @@ def _cmd_list(args: argparse.Namespace) -> int:
 
 
 def _cmd_remove(args: argparse.Namespace) -> int:
-    from index.manage import remove_document
+    from index.ingest.manage import remove_document
 
     settings = _settings(args)
     entry = remove_document(settings.corpus_dir, args.doc_id, _rebuilder(settings))

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from index.answer import QuestionAnswerer
+from index.answer.answerer import QuestionAnswerer
 from service.errors import NotReady
 from service.state import ServiceState
 

@@ -9,7 +9,7 @@ import logging
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from index.embed import Encoder
+from index.build.embed import Encoder
 from index.settings import Settings, get_settings
 from service import observe, reload
 from service.access import Authenticator, AuthMiddleware

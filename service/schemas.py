@@ -7,10 +7,9 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-from index.answer import Answer
-from index.corpus import KINDS
-from index.pages import page_at
-from index.search import RankedPassage, SearchFilters
+from index.answer.compose import Answer, Citation
+from index.answer.search import SearchFilters
+from index.ingest.corpus import KINDS
 
 Kind = Literal[KINDS]  # type: ignore[valid-type]
 
@@ -96,14 +95,7 @@ class AskResponse(BaseModel):
     took_ms: float
 
     @classmethod
-    def from_answer(cls, answer: Answer, documents: dict | None = None) -> "AskResponse":
-        """`documents` (doc_id -> Document) supplies page numbers; without it `page` is null."""
-        documents = documents or {}
-
-        def page(doc_id: str, offset: int) -> int | None:
-            doc = documents.get(doc_id)
-            return page_at(doc.pages, offset) if doc is not None else None
-
+    def from_answer(cls, answer: Answer, took_ms: float) -> "AskResponse":
         return cls(
             question=answer.question,
             answer=answer.answer,
@@ -119,13 +111,13 @@ class AskResponse(BaseModel):
                     text=c.passage.text,
                     start=c.passage.start,
                     end=c.passage.end,
-                    score=c.score,
+                    score=round(c.score, 4),
                     highlights=[Span(start=s, end=e) for s, e in c.highlights],
-                    page=page(c.passage.doc_id, c.passage.start),
+                    page=c.page,
                 )
                 for c in answer.citations
             ],
-            took_ms=answer.took_ms,
+            took_ms=took_ms,
         )
 
 
@@ -153,27 +145,28 @@ class SearchResponse(BaseModel):
     took_ms: float
 
     @classmethod
-    def from_ranked(cls, question: str, ranked: list[RankedPassage], documents: dict, took_ms: float) -> "SearchResponse":
-        out = []
-        for rank, r in enumerate(ranked, 1):
-            doc = documents[r.passage.doc_id]
-            out.append(
+    def from_citations(cls, question: str, citations: tuple[Citation, ...], took_ms: float) -> "SearchResponse":
+        return cls(
+            question=question,
+            passages=[
                 PassageOut(
-                    rank=rank,
-                    doc_id=doc.doc_id,
-                    title=doc.title,
-                    kind=doc.kind,
-                    published=doc.published_iso,
-                    text=r.passage.text,
-                    start=r.passage.start,
-                    end=r.passage.end,
-                    score=round(r.score, 6),
-                    dense_score=round(r.dense_score, 4),
-                    bm25_score=round(r.bm25_score, 4),
-                    page=page_at(doc.pages, r.passage.start),
+                    rank=c.n,
+                    doc_id=c.passage.doc_id,
+                    title=c.title,
+                    kind=c.kind,
+                    published=c.published,
+                    text=c.passage.text,
+                    start=c.passage.start,
+                    end=c.passage.end,
+                    score=round(c.fused_score, 6),
+                    dense_score=round(c.score, 4),
+                    bm25_score=round(c.bm25_score, 4),
+                    page=c.page,
                 )
-            )
-        return cls(question=question, passages=out, took_ms=took_ms)
+                for c in citations
+            ],
+            took_ms=took_ms,
+        )
 
 
 class DocumentSummary(BaseModel):

@@ -5,11 +5,11 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from index.answer import QuestionAnswerer
-from index.embed import Encoder
+from index.answer.answerer import QuestionAnswerer
+from index.build.embed import Encoder
 from index.errors import InspectQAError
 from index.settings import Settings
-from index.store import load_index
+from index.build.store import load_index
 
 log = logging.getLogger("inspectqa")
 

@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from index.embed import Encoder
+from index.build.embed import Encoder
 from index.settings import PROJECT_ROOT, Settings
-from index.store import build_index, load_index
+from index.build.builder import build_index
+from index.build.store import load_index
 
 from eval.questions import DEV_QUESTIONS
 

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from bench.synth import perturbed_vectors
-from index.ann import apply_search_params, build_faiss, choose_faiss_factory, search_parameters, search_params_for
-from index.store import load_index, read_manifest
+from index.build.ann import apply_search_params, build_faiss, choose_faiss_factory, search_parameters, search_params_for
+from index.build.store import load_index, read_manifest
 
 
 @pytest.mark.parametrize(
@@ -38,7 +38,7 @@ def test_manifest_written_before_search_params_existed_still_loads(tmp_path, bui
     data = json.loads((old / "manifest.json").read_text())
     del data["faiss_search_params"]
     (old / "manifest.json").write_text(json.dumps(data))
-    assert load_index(old, settings).faiss_index.ntotal == len(built_index.passages)
+    assert len(load_index(old, settings).vectors) == len(built_index.passages)
 
 
 def test_ivf_index_with_stored_nprobe_finds_the_exact_neighbours(built_index):

@@ -4,9 +4,11 @@ import re
 
 import pytest
 
-from index.answer import NO_ANSWER, QuestionAnswerer, _rerank, _score_sentences, _ScoredSentence
-from index.search import RankedPassage
-from index.answer_type import AnswerType, expected_answer_type, holds_answer_type
+from index.answer.answerer import QuestionAnswerer
+from index.answer.compose import NO_ANSWER
+from index.answer.scoring import ScoredSentence, rerank, score_sentences
+from index.answer.search import RankedPassage
+from index.answer.answer_type import AnswerType, expected_answer_type, holds_answer_type
 
 
 @pytest.mark.parametrize(
@@ -138,7 +140,7 @@ def test_top_citations_are_not_copies_of_one_sentence(answerer, question):
     answer = answerer.answer(question)
     index = answerer.index
     pids = [c.passage.passage_id for c in answer.citations]
-    scored = _score_sentences(index, question, answerer.query_vector(question), pids)
+    scored = score_sentences(index, answerer.analyse(question), pids)
     score = {s.sentence.sentence_id: s.score for s in scored}
     bests = [_best_sentence(index, pid, score) for pid in pids]
     assert len(answer.citations) == 5
@@ -159,12 +161,12 @@ def test_rerank_ranks_a_passage_by_the_evidence_it_adds(built_index):
         return RankedPassage(index.passages[pid], fused, 0.5, 1.0)
 
     def scored(sid, value):
-        return _ScoredSentence(index.sentences[sid], value)
+        return ScoredSentence(index.sentences[sid], value)
 
     pool = [ranked(first, 0.03), ranked(second, 0.02), ranked(other, 0.01)]
     sentences = [scored(shared, 1.0), scored(index.passage_sentences[other][0], 0.9)]
     sentences += [scored(sid, 0.5) for pid in (first, second) for sid in index.passage_sentences[pid] if sid != shared]
-    order = [r.passage.passage_id for r in _rerank(pool, sentences, index)]
+    order = [r.passage.passage_id for r in rerank(pool, sentences, index)]
     # the second holder of the best sentence adds only 0.5-sentences: the other passage's 0.9 goes first
     assert order == [first, other, second]
-    assert [r.passage.passage_id for r in _rerank(pool, sentences, index, distinct=False)] == [first, second, other]
+    assert [r.passage.passage_id for r in rerank(pool, sentences, index, distinct=False)] == [first, second, other]

@@ -3,7 +3,7 @@
 import pytest
 
 from eval.matching import quote_found
-from index.answer import NO_ANSWER
+from index.answer.compose import NO_ANSWER
 
 QUESTION = "When was the council judged inadequate?"
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from index.chunk import passage_spans, sentence_spans
+from index.build.chunk import passage_spans, sentence_spans
 
 
 def test_sentences_split_at_sentence_ends_and_lines():

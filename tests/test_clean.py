@@ -2,8 +2,8 @@
 
 import pytest
 
-from index.clean import CleaningRules, clean_text, removed_text
-from index.corpus import load_corpus
+from index.ingest.clean import CleaningRules, clean_text, removed_text
+from index.ingest.corpus import load_corpus
 from index.errors import CorpusError
 from index.settings import PROJECT_ROOT
 

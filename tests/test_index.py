@@ -12,7 +12,8 @@ import pytest
 
 from index.errors import IndexCorrupt, IndexNotBuilt, ManifestMismatch
 from index.settings import PROJECT_ROOT, Settings
-from index.store import build_index, load_index, read_manifest
+from index.build.builder import build_index
+from index.build.store import load_index, read_manifest
 
 
 @pytest.fixture

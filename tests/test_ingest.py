@@ -16,11 +16,12 @@ from pathlib import Path
 import pytest
 
 from index.errors import CorpusError, UnsupportedDocument
-from index.extract import extract_text
-from index.manage import Overrides, add_documents, remove_document
-from index.pages import page_at
+from index.ingest.extract import extract_text
+from index.ingest.manage import Overrides, add_documents, remove_document
+from index.ingest.pages import page_at
 from index.settings import Settings
-from index.store import build_index, read_manifest
+from index.build.builder import build_index
+from index.build.store import read_manifest
 
 HEADER = "Brambleford Borough Council - Inspection of children's services"
 # Each page holds paragraphs: a string is wrapped to lines by make_pdf, a list is laid out line by line.
@@ -329,7 +330,7 @@ def test_bad_batch_duplicates_and_failed_rebuild_leave_corpus_and_served_index_u
     settings = _settings(tmp_path, corpus_copy)
     rebuilds = []
 
-    def rebuild():
+    def rebuild(documents):
         rebuilds.append(1)
         return build_index(settings, encoder)
 
@@ -345,7 +346,7 @@ def test_bad_batch_duplicates_and_failed_rebuild_leave_corpus_and_served_index_u
     assert len(rebuilds) == 1
 
     # a rebuild that fails puts documents.yaml and the folder back
-    def failing_rebuild():
+    def failing_rebuild(documents):
         raise RuntimeError("disk full")
 
     with pytest.raises(RuntimeError):
@@ -363,7 +364,7 @@ def test_metadata_flags_override_the_guesses(tmp_path, corpus_copy, fixtures, en
 
     settings = _settings(tmp_path, corpus_copy)
     overrides = Overrides(title="Minutes, March 2024", published=dt.date(2024, 3, 12), kind="commentary", publisher="Brambleford Borough Council")
-    plan = add_documents(corpus_copy, [fixtures / "minutes.docx"], overrides, lambda: build_index(settings, encoder))
+    plan = add_documents(corpus_copy, [fixtures / "minutes.docx"], overrides, lambda documents: build_index(settings, encoder, documents=documents))
     entry = plan.entries[0]
     assert entry == {
         "doc_id": "minutes-march-2024",
@@ -373,7 +374,7 @@ def test_metadata_flags_override_the_guesses(tmp_path, corpus_copy, fixtures, en
         "published": "2024-03-12",
         "kind": "commentary",
     }
-    removed = remove_document(corpus_copy, "minutes-march-2024", lambda: build_index(settings, encoder))
+    removed = remove_document(corpus_copy, "minutes-march-2024", lambda documents: build_index(settings, encoder, documents=documents))
     assert removed["doc_id"] == "minutes-march-2024"
     assert read_manifest(settings.index_dir).document_count == 5
 

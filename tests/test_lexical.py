@@ -2,7 +2,7 @@
 
 import pytest
 
-from index.lexical import Lexicon, bm25_scores, build_bm25, tokenize
+from index.build.lexical import Lexicon, bm25_scores, build_bm25, tokenize
 
 
 def test_tokens_are_lower_cased_stemmed_and_free_of_stop_words():

@@ -8,10 +8,11 @@ import numpy as np
 import pytest
 from pydantic import ValidationError
 
-from index.embed import Encoder, resolve_model
+from index.build.embed import Encoder, resolve_model
 from index.errors import ModelUnavailable
 from index.settings import PACKAGED_MODEL, Settings
-from index.store import build_index, load_index
+from index.build.builder import build_index
+from index.build.store import load_index
 
 pytest.importorskip("onnxruntime")
 
@@ -70,7 +71,7 @@ def test_service_on_onnx_answers_with_the_same_top_citation_as_torch(indexes, en
 
 
 def test_export_creates_a_missing_cache_folder(tmp_path, encoders):
-    from index.onnx_encoder import OnnxModel
+    from index.build.onnx_encoder import OnnxModel
 
     cache = tmp_path / "not" / "yet" / "models"
     model = OnnxModel(PACKAGED_MODEL, resolve_model(PACKAGED_MODEL), cache_dir=cache)

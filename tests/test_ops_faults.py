@@ -10,7 +10,7 @@ import pytest
 from conftest import LiveServer
 from ops_helpers import QUESTION, app_client, copy_index, point_at
 
-from index.store import build_index
+from index.build.builder import build_index
 
 
 def _truncate(path: Path) -> None:
@@ -139,8 +139,6 @@ def test_reload_under_concurrent_asks_has_zero_errors(tmp_path, settings, encode
 
 def test_a_request_holding_the_old_index_finishes_on_it_after_a_swap(tmp_path, settings, encoder, built_index):
     """What an in-flight request sees: the answerer it started with, even once the rebuild has deleted its files."""
-    from index.answer import answer_question
-
     served = settings.model_copy(update={"index_dir": tmp_path / "index"})
     build_index(served, encoder)
     with app_client(served, encoder, index_dir=served.index_dir) as http:
@@ -151,6 +149,6 @@ def test_a_request_holding_the_old_index_finishes_on_it_after_a_swap(tmp_path, s
         assert http.post("/admin/reload").status_code == 200
         new = http.app_ref.state.service.answerer
         assert new is not old and new.index.path != old_dir
-        finished = answer_question(old, QUESTION)
+        finished = old.answer(QUESTION)
         assert finished.answerable and finished.citations
         assert http.post("/ask", json={"question": QUESTION}).status_code == 200

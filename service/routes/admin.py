@@ -16,11 +16,11 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.exceptions import HTTPException
 from pydantic import BaseModel
 
-from index.corpus import KINDS
+from index.ingest.corpus import KINDS
 from index.errors import CorpusError, UnknownDocument
-from index.extract import SUPPORTED_SUFFIXES
-from index.manage import Overrides, add_documents, remove_document
-from index.store import build_index
+from index.ingest.extract import SUPPORTED_SUFFIXES
+from index.ingest.manage import Overrides, add_documents, remove_document
+from index.build.builder import build_index
 from service import reload
 from service.access import require_admin
 from service.deps import State
@@ -52,13 +52,13 @@ def _change_and_reload(request: Request, state: ServiceState, change):
     settings = state.settings
     encoder = getattr(request.app.state, "encoder", None) or _load_encoder(settings)
     with _changing:
-        result = change(lambda: build_index(settings, encoder))
+        result = change(lambda documents: build_index(settings, encoder, documents=documents))
         reload.install_state(request.app, reload.load_state(settings, encoder))
     return result
 
 
 def _load_encoder(settings):
-    from index.embed import Encoder
+    from index.build.embed import Encoder
 
     return Encoder.for_settings(settings).load()
 

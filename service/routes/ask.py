@@ -6,7 +6,6 @@ import time
 
 from fastapi import APIRouter
 
-from index.answer import answer_question
 from service.deps import Answerer
 from service.schemas import AskRequest, AskResponse, ErrorResponse, SearchRequest, SearchResponse
 
@@ -19,14 +18,14 @@ _ERRORS = {422: {"model": ErrorResponse, "description": "Invalid request"}, 503:
 @router.post("/ask", response_model=AskResponse, responses=_ERRORS)
 def ask(body: AskRequest, answerer: Answerer) -> AskResponse:
     """Answer a question with sentences quoted from the inspection material, each marked [n]."""
-    answer = answer_question(answerer, body.question, body.top_k, body.search_filters())
-    return AskResponse.from_answer(answer, answerer.index.documents)
+    started = time.perf_counter()
+    answer = answerer.answer(body.question, body.top_k, body.search_filters())
+    return AskResponse.from_answer(answer, took_ms=round((time.perf_counter() - started) * 1000, 2))
 
 
 @router.post("/search", response_model=SearchResponse, responses=_ERRORS)
 def search(body: SearchRequest, answerer: Answerer) -> SearchResponse:
     """Ranked passages for a question, for systems that do their own answering: the passages /ask would cite, in its order."""
     started = time.perf_counter()
-    ranked = answerer.search(body.question, body.top_k, body.search_filters())
-    took = round((time.perf_counter() - started) * 1000, 2)
-    return SearchResponse.from_ranked(body.question, ranked, answerer.index.documents, took)
+    citations = answerer.search(body.question, body.top_k, body.search_filters())
+    return SearchResponse.from_citations(body.question, citations, took_ms=round((time.perf_counter() - started) * 1000, 2))

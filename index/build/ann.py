@@ -11,11 +11,12 @@ on two cores and with full vectors would not fit the 2 GiB budget).
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
-# faiss is imported lazily by callers that already import it (index.store); keep this module pure
+# faiss is imported inside the functions that need it: choosing a factory stays pure
 FLAT_BELOW = 50_000
 HNSW_BELOW = 500_000
 HNSW_M = 32
@@ -92,18 +93,61 @@ def search_parameters(index, selector=None):
 
 
 class VectorBackend(Protocol):
-    """What a vector store behind index/ must do; FAISS in-process is one, a Qdrant or OpenSearch
-    k-NN client would be another. Ids are passage ids (row numbers of passages.jsonl)."""
+    """What a vector store must do for the answer stage; `FaissBackend` (in-process) is the first. A
+    PostgreSQL/pgvector table or a Qdrant or OpenSearch k-NN client would be others. Ids are passage
+    ids (row numbers of passages.jsonl)."""
 
-    def build(self, vectors: np.ndarray) -> None:
-        """Index `vectors` (n × d, L2-normalised float32); row i is passage i."""
+    dimension: int
+
+    def __len__(self) -> int:
+        """How many vectors it holds."""
 
     def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
         """The k (passage id, inner product) pairs nearest `query`, best first, only among `allowed` ids when given."""
 
     def save(self, directory) -> None:
-        """Write what `load` needs into `directory` (for a remote engine: the collection name and version)."""
+        """Write what `load` needs into `directory` (for a remote engine: the table or collection and its version)."""
+
+
+class FaissBackend:
+    """FAISS in this process: the index type chosen by size (`choose_faiss_factory`), memory-mapped read-only
+    when loaded, so worker processes serving one index share its pages (bench/workers.py)."""
+
+    FILE = "faiss.index"
+
+    def __init__(self, index):
+        self.index = index
 
     @classmethod
-    def load(cls, directory, params: str = "") -> "VectorBackend":
-        """Open a saved backend read-only, applying search parameters such as nprobe/efSearch."""
+    def build(cls, vectors: np.ndarray, factory: str) -> "FaissBackend":
+        return cls(build_faiss(vectors, factory))
+
+    @property
+    def dimension(self) -> int:
+        return int(self.index.d)
+
+    def __len__(self) -> int:
+        return int(self.index.ntotal)
+
+    def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
+        import faiss
+
+        params = None
+        if allowed is not None:
+            params = search_parameters(self.index, faiss.IDSelectorBatch(allowed))
+        scores, ids = self.index.search(np.asarray(query, dtype=np.float32).reshape(1, -1), k, params=params)
+        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
+
+    def save(self, directory) -> None:
+        import faiss
+
+        faiss.write_index(self.index, str(Path(directory) / self.FILE))
+
+    @classmethod
+    def load(cls, directory, params: str = "") -> "FaissBackend":
+        """Open a saved index read-only and memory-mapped, applying search parameters such as nprobe/efSearch."""
+        import faiss
+
+        index = faiss.read_index(str(Path(directory) / cls.FILE), faiss.IO_FLAG_MMAP_IFC | faiss.IO_FLAG_READ_ONLY)
+        apply_search_params(index, params)
+        return cls(index)

@@ -10,14 +10,14 @@ from pathlib import Path
 
 import yaml
 
-from index.clean import CleaningRules, clean_text, removed_text
+from index.ingest.clean import CleaningRules, clean_text, removed_text
 from index.errors import CorpusError, UnsupportedDocument
-from index.extract import extract_text
-from index.pages import PageSpans, realign_pages
+from index.ingest.extract import ExtractedDocument, extract_text
+from index.ingest.pages import PageSpans, realign_pages
 
 METADATA_FILE = "documents.yaml"
 KINDS = ("inspection-letter", "inspection-report", "news", "commentary")
-# read through index.extract; .txt captures keep their own reading below, so their cleaning stays as it was
+# read through index.ingest.extract; .txt captures keep their own reading below, so their cleaning stays as it was
 EXTRACTED_SUFFIXES = (".pdf", ".html", ".htm", ".docx", ".md")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,99}$")
 
@@ -62,7 +62,8 @@ def _parse_date(value, where: str) -> dt.date | None:
         raise CorpusError(f"{where}: published must be an ISO date (YYYY-MM-DD) or null, not {value!r}") from None
 
 
-def _document(entry: dict, corpus_dir: Path, position: int) -> Document:
+def document_from_entry(entry: dict, corpus_dir: Path, position: int, extracted: ExtractedDocument | None = None) -> Document:
+    """The clean `Document` a documents.yaml entry describes; `extracted` is its file's text when already read."""
     where = f"{corpus_dir / METADATA_FILE}, entry {position + 1}"
     if not isinstance(entry, dict):
         raise CorpusError(f"{where}: each document must be a mapping with doc_id, file, title, kind")
@@ -85,7 +86,7 @@ def _document(entry: dict, corpus_dir: Path, position: int) -> Document:
     pages: PageSpans = ()
     if source.suffix.lower() in EXTRACTED_SUFFIXES:
         try:
-            extracted = extract_text(source)
+            extracted = extracted or extract_text(source)
         except UnsupportedDocument as exc:
             raise CorpusError(f"{where}: {exc}") from None
         text = clean_text(extracted.text, rules)
@@ -113,19 +114,33 @@ def _document(entry: dict, corpus_dir: Path, position: int) -> Document:
     )
 
 
-def load_corpus(corpus_dir: Path) -> list[Document]:
-    """All documents listed in `corpus_dir/documents.yaml`, cleaned, in listed order."""
+def read_entries(corpus_dir: Path) -> list:
+    """The raw entries of `corpus_dir/documents.yaml` (the one reader of that file)."""
     meta_path = Path(corpus_dir) / METADATA_FILE
     if not meta_path.is_file():
         raise CorpusError(f"no {METADATA_FILE} in {corpus_dir}; set INSPECTQA_CORPUS_DIR to the corpus folder")
     try:
         data = yaml.safe_load(meta_path.read_text(encoding="utf-8")) or {}
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CorpusError(f"cannot read {meta_path}: {exc}") from None
     except yaml.YAMLError as exc:
         raise CorpusError(f"{meta_path} is not valid YAML: {exc}") from None
     entries = data.get("documents") if isinstance(data, dict) else None
-    if not isinstance(entries, list) or not entries:
+    return list(entries) if isinstance(entries, list) else []
+
+
+def load_corpus(corpus_dir: Path, extracted: dict[str, ExtractedDocument] | None = None) -> list[Document]:
+    """All documents listed in `corpus_dir/documents.yaml`, cleaned, in listed order. `extracted` maps a
+    source file name to its text where that file was already read (so no file is extracted twice)."""
+    meta_path = Path(corpus_dir) / METADATA_FILE
+    entries = read_entries(corpus_dir)
+    if not entries:
         raise CorpusError(f"{meta_path} must hold a non-empty list under 'documents:'")
-    documents = [_document(entry, Path(corpus_dir), i) for i, entry in enumerate(entries)]
+    extracted = extracted or {}
+    documents = [
+        document_from_entry(entry, Path(corpus_dir), i, extracted.get(str(entry.get("file"))) if isinstance(entry, dict) else None)
+        for i, entry in enumerate(entries)
+    ]
     seen: set[str] = set()
     for doc in documents:
         if doc.doc_id in seen:
@@ -142,6 +157,6 @@ def corpus_hash(documents: list[Document]) -> str:
         digest.update(doc.content_hash.encode())
         if doc.pages:  # only paged documents add to it, so hashes of existing text-only corpora stay the same
             digest.update(repr(doc.pages).encode())
-        if doc.boilerplate:  # the answerer checks questions against it (index/answer.py)
+        if doc.boilerplate:  # the answerer checks questions against it (index/answer/answerer.py)
             digest.update(repr(doc.boilerplate).encode())
     return digest.hexdigest()

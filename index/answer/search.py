@@ -1,6 +1,6 @@
 """Hybrid retrieval: dense (FAISS inner product) and BM25 rankings fused by reciprocal rank.
 
-Filters are applied inside each retriever (an ID selector for FAISS, a mask for BM25), so a
+Filters are applied inside each retriever (the vector store's own filter, a mask for BM25), so a
 filtered search still returns its full top k rather than what survives a cut.
 """
 
@@ -9,14 +9,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-import faiss
 import numpy as np
 
-from index.ann import search_parameters
+from index.answer.query import Query
+from index.build.chunk import Passage
+from index.build.lexical import bm25_scores
+from index.build.store import InspectionIndex
 from index.errors import UnknownDocument
-from index.lexical import bm25_scores
-from index.chunk import Passage
-from index.store import InspectionIndex
 
 
 @dataclass(frozen=True)
@@ -66,14 +65,6 @@ def allowed_passages(index: InspectionIndex, filters: SearchFilters) -> np.ndarr
     return np.flatnonzero(np.isin(index.passage_doc_ids, kept_docs)).astype(np.int64)
 
 
-def _dense_ranking(index: InspectionIndex, query_vector: np.ndarray, allowed: np.ndarray | None, k: int):
-    params = None
-    if allowed is not None:
-        params = search_parameters(index.faiss_index, faiss.IDSelectorBatch(allowed))
-    scores, ids = index.faiss_index.search(query_vector.reshape(1, -1), k, params=params)
-    return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
-
-
 def _bm25_ranking(scores: np.ndarray, allowed: np.ndarray | None, k: int):
     if allowed is not None:
         masked = np.full_like(scores, -np.inf)
@@ -88,20 +79,19 @@ def _bm25_ranking(scores: np.ndarray, allowed: np.ndarray | None, k: int):
 
 def search_passages(
     index: InspectionIndex,
-    question: str,
-    query_vector: np.ndarray,
+    query: Query,
     top_k: int,
     filters: SearchFilters = SearchFilters(),
     candidates: int = 30,
     rrf_k: int = 60,
 ) -> list[RankedPassage]:
-    """The `top_k` passages best matching `question`, best first."""
+    """The `top_k` passages best matching `query`, best first."""
     allowed = allowed_passages(index, filters)
     if allowed is not None and len(allowed) == 0:
         return []
     k = min(max(candidates, top_k), len(index.passages) if allowed is None else len(allowed))
-    dense = _dense_ranking(index, query_vector, allowed, k)
-    lexical_scores = bm25_scores(index.bm25, question)
+    dense = index.vectors.search(query.vector, k, allowed)
+    lexical_scores = bm25_scores(index.bm25, query.tokens)
     lexical = _bm25_ranking(lexical_scores, allowed, k)
 
     fused: dict[int, float] = {}
@@ -114,7 +104,7 @@ def search_passages(
         RankedPassage(
             passage=index.passages[pid],
             score=fused[pid],
-            dense_score=dense_by_id.get(pid, float(index.passage_vectors[pid] @ query_vector)),
+            dense_score=dense_by_id.get(pid, float(index.passage_vectors[pid] @ query.vector)),
             bm25_score=float(lexical_scores[pid]),
         )
         for pid in order

@@ -45,7 +45,7 @@ class Encoder:
             raise ValueError(f"embedding backend must be 'torch' or 'onnx', not {backend!r}")
         self.model_name = model
         self.batch_size = batch_size
-        self.backend = backend  # 'onnx': index/onnx_encoder.py; same model, interchangeable vectors
+        self.backend = backend  # 'onnx': index/build/onnx_encoder.py; same model, interchangeable vectors
         self.texts_encoded = 0  # counted so tests can prove incremental builds skip unchanged text
         self._model = None
         self._lock = threading.Lock()
@@ -57,7 +57,7 @@ class Encoder:
                 if not Path(path).exists() and ("/" in path or path.startswith(".")):
                     raise ModelUnavailable(f"model folder {path} does not exist; set INSPECTQA_MODEL to a local model")
                 if self.backend == "onnx":
-                    from index.onnx_encoder import OnnxModel
+                    from index.build.onnx_encoder import OnnxModel
 
                     if not Path(path).is_dir():
                         raise ModelUnavailable(f"the ONNX backend needs a local model folder, not {path!r}; set INSPECTQA_EMBEDDING_BACKEND=torch")

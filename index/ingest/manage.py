@@ -3,7 +3,7 @@
 The planning (which files go in, under which doc_id, which are duplicates or unreadable) is pure
 over the metadata entries; the edges copy files, replace documents.yaml atomically and rebuild.
 If the rebuild fails, documents.yaml and the corpus folder are put back as they were, so nothing
-is ever half-added; the served index is swapped only by a finished build (index.store).
+is ever half-added; the served index is swapped only by a finished build (index.build.store).
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ from typing import Callable
 
 import yaml
 
-from index.corpus import KINDS, METADATA_FILE, load_corpus
+from index.ingest.corpus import KINDS, METADATA_FILE, Document, document_from_entry, load_corpus, read_entries
 from index.errors import CorpusError, UnknownDocument, UnsupportedDocument
-from index.extract import SUPPORTED_SUFFIXES, ExtractedDocument, extract_text
+from index.ingest.extract import SUPPORTED_SUFFIXES, ExtractedDocument, extract_text
 
 DEFAULT_KIND = {".pdf": "inspection-report", ".html": "news", ".htm": "news"}  # anything else: commentary
 
@@ -144,15 +144,6 @@ def expand_paths(paths: list[Path]) -> list[Path]:
 # ---------------------------------------------------------------- documents.yaml I/O
 
 
-def read_entries(corpus_dir: Path) -> list[dict]:
-    path = Path(corpus_dir) / METADATA_FILE
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise CorpusError(f"cannot read {path}: {exc}") from None
-    return list(data.get("documents") or []) if isinstance(data, dict) else []
-
-
 def _write_atomically(path: Path, text: str) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -197,10 +188,14 @@ def _checked(text: str, expected: list[dict], path: Path) -> str:
 # ---------------------------------------------------------------- edges: add and remove
 
 
-def _rebuild_or_restore(corpus_dir: Path, old_yaml: str, added_files: list[Path], rebuild: Callable[[], object]) -> None:
+# Builds the index of the given documents (None: read them from the corpus folder).
+Rebuild = Callable[[list[Document] | None], object]
+
+
+def _rebuild_or_restore(corpus_dir: Path, old_yaml: str, added_files: list[Path], rebuild: Rebuild, documents: list[Document] | None) -> None:
     meta = Path(corpus_dir) / METADATA_FILE
     try:
-        rebuild()
+        rebuild(documents)
     except BaseException:
         _write_atomically(meta, old_yaml)
         for path in added_files:
@@ -208,8 +203,9 @@ def _rebuild_or_restore(corpus_dir: Path, old_yaml: str, added_files: list[Path]
         raise
 
 
-def add_documents(corpus_dir: Path, paths: list[Path], overrides: Overrides, rebuild: Callable[[], object]) -> Plan:
-    """Extract, plan, copy in, append to documents.yaml and rebuild; a failed rebuild undoes it all."""
+def add_documents(corpus_dir: Path, paths: list[Path], overrides: Overrides, rebuild: Rebuild) -> Plan:
+    """Extract, plan, copy in, append to documents.yaml and rebuild; a failed rebuild undoes it all.
+    Every document is extracted and cleaned once: the existing ones here, the new ones from their extraction."""
     corpus_dir = Path(corpus_dir)
     if overrides.kind is not None and overrides.kind not in KINDS:
         raise CorpusError(f"kind {overrides.kind!r} is not one of {', '.join(KINDS)}")
@@ -244,11 +240,26 @@ def add_documents(corpus_dir: Path, paths: list[Path], overrides: Overrides, reb
         for path in copied:
             path.unlink(missing_ok=True)
         raise
-    _rebuild_or_restore(corpus_dir, old_yaml, copied, rebuild)
+    new_files = {name: result for (path, result), name in _added_files(extracted, plan)}
+    try:
+        new_documents = [document_from_entry(e, corpus_dir, len(documents) + i, new_files.get(e["file"])) for i, e in enumerate(plan.entries)]
+    except BaseException:
+        _write_atomically(meta, old_yaml)
+        for path in copied:
+            path.unlink(missing_ok=True)
+        raise
+    _rebuild_or_restore(corpus_dir, old_yaml, copied, rebuild, documents + new_documents)
     return plan
 
 
-def remove_document(corpus_dir: Path, doc_id: str, rebuild: Callable[[], object]) -> dict:
+def _added_files(extracted: list[tuple[Path, ExtractedDocument | UnsupportedDocument]], plan: Plan):
+    """(extraction, corpus file name) of each file the plan adds."""
+    by_path = {o.path: o.doc_id for o in plan.outcomes if o.status == "added"}
+    names = {e["doc_id"]: e["file"] for e in plan.entries}
+    return [((path, result), names[by_path[path]]) for path, result in extracted if path in by_path]
+
+
+def remove_document(corpus_dir: Path, doc_id: str, rebuild: Rebuild) -> dict:
     """Take one document out of documents.yaml and the index; its file goes once the rebuild is done."""
     corpus_dir = Path(corpus_dir)
     meta = corpus_dir / METADATA_FILE
@@ -264,7 +275,7 @@ def remove_document(corpus_dir: Path, doc_id: str, rebuild: Callable[[], object]
     if new_yaml is None:
         raise CorpusError(f"cannot find the block of {doc_id!r} in {meta}; remove it by hand")
     _write_atomically(meta, _checked(new_yaml, remaining, meta))
-    _rebuild_or_restore(corpus_dir, old_yaml, [], rebuild)
+    _rebuild_or_restore(corpus_dir, old_yaml, [], rebuild, None)
     source = corpus_dir / str(entry["file"])
     if source.is_file() and not any(str(e.get("file")) == entry["file"] for e in remaining):
         source.unlink()

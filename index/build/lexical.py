@@ -43,9 +43,10 @@ def load_bm25(directory: Path) -> bm25s.BM25:
     return bm25s.BM25.load(str(directory), mmap=True, allow_pickle=False)
 
 
-def bm25_scores(retriever: bm25s.BM25, question: str) -> np.ndarray:
-    """BM25 score of every passage for `question` (zeros when no word of it is indexed)."""
-    tokens = [t for t in tokenize(question) if t in retriever.vocab_dict]
+def bm25_scores(retriever: bm25s.BM25, question: str | tuple[str, ...] | list[str]) -> np.ndarray:
+    """BM25 score of every passage for `question`, raw or already tokenised (zeros when no word of it is indexed)."""
+    words = tokenize(question) if isinstance(question, str) else question
+    tokens = [t for t in words if t in retriever.vocab_dict]
     if not tokens:
         return np.zeros(retriever.scores["num_docs"], dtype=np.float32)
     return np.asarray(retriever.get_scores(tokens), dtype=np.float32)

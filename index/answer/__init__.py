@@ -1,0 +1,1 @@
+"""Question -> ranked passages -> cited answer: question analysis, hybrid search, sentence scoring, composition."""

@@ -1,0 +1,106 @@
+"""The cited answer: quoted sentences with [n] markers, or the fixed abstention sentence, and a
+`Citation` per ranked passage carrying everything a reader of the answer is shown.
+
+Nothing here writes text of its own except the fixed abstention sentence: every other word
+of an answer is a sentence from a source document, followed by the marker of its citation.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from index.answer.scoring import ScoredSentence
+from index.answer.search import RankedPassage
+from index.build.chunk import Passage
+from index.build.store import InspectionIndex
+from index.ingest.pages import page_at
+
+NO_ANSWER = "The inspection material does not answer this."
+
+
+class Abstention(str, enum.Enum):
+    """Why an answer says the material does not answer (each rule names its own)."""
+
+    NOT_RELEVANT = "not-relevant"  # no sentence is relevant enough (or the filters left none)
+    NO_FIGURE = "no-figure"  # a how-many / how-much / how-long / when question, and no sentence near the top holds one
+    REMOVED_TEXT = "removed-text"  # the question is about a teaser or advert cleaning removed, not the page
+
+
+@dataclass(frozen=True)
+class Citation:
+    n: int
+    passage: Passage
+    title: str
+    kind: str
+    published: str | None
+    publisher: str | None
+    score: float  # cosine similarity of the passage with the question
+    fused_score: float  # the reciprocal-rank-fusion score it was retrieved with
+    bm25_score: float
+    page: int | None  # page (1-based) where the passage starts; None for formats without pages
+    highlights: tuple[tuple[int, int], ...] = ()  # answer sentences inside this passage, as document offsets
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    answer: str
+    answerable: bool
+    citations: tuple[Citation, ...]
+    relevance: float  # score of the best sentence, the quantity abstention is decided on
+    abstention: Abstention | None = None  # why the material was said not to answer; None when answered
+
+
+def cite(index: InspectionIndex, ranked: list[RankedPassage], highlights: dict[int, list[tuple[int, int]]] | None = None) -> tuple[Citation, ...]:
+    """A citation per ranked passage, numbered from 1; `highlights` maps a number to its answer sentences."""
+    highlights = highlights or {}
+    citations = []
+    for n, r in enumerate(ranked, 1):
+        doc = index.documents[r.passage.doc_id]
+        citations.append(
+            Citation(
+                n=n,
+                passage=r.passage,
+                title=doc.title,
+                kind=doc.kind,
+                published=doc.published_iso,
+                publisher=doc.publisher,
+                score=r.dense_score,
+                fused_score=r.score,
+                bm25_score=r.bm25_score,
+                page=page_at(doc.pages, r.passage.start),
+                highlights=tuple(sorted(highlights.get(n, ()))),
+            )
+        )
+    return tuple(citations)
+
+
+def compose(
+    index: InspectionIndex,
+    question: str,
+    ranked: list[RankedPassage],
+    chosen: list[ScoredSentence],
+    relevance: float,
+    abstention: Abstention | None,
+) -> Answer:
+    """The answer quoting `chosen` (empty: the abstention) with a citation for each of `ranked`."""
+
+    def marker(sentence) -> int:
+        return next(n for n, r in enumerate(ranked, 1) if sentence.sentence_id in index.passage_sentences[r.passage.passage_id])
+
+    highlights: dict[int, list[tuple[int, int]]] = {}
+    parts = []
+    # read the quoted sentences in citation order, and in document order within one passage
+    for c in sorted(chosen, key=lambda c: (marker(c.sentence), c.sentence.start)):
+        n = marker(c.sentence)
+        highlights.setdefault(n, []).append((c.sentence.start, c.sentence.end))
+        parts.append(f"{c.sentence.text} [{n}]")
+    return Answer(
+        question=question,
+        answer=" ".join(parts) if chosen else NO_ANSWER,
+        answerable=bool(chosen),
+        citations=cite(index, ranked, highlights),
+        relevance=relevance,
+        abstention=None if chosen else abstention or Abstention.NOT_RELEVANT,
+    )

@@ -1,0 +1,192 @@
+"""Scoring rules of the answer stage, as pure functions over a loaded index and an analysed `Query`.
+
+A sentence is scored with its passage: cosine similarity catches paraphrase, IDF-weighted word
+overlap catches names and figures MiniLM blurs, and the passage terms favour sentences whose
+surroundings are also on topic. Weights chosen on the dev set (eval/README.md).
+"""
+
+from __future__ import annotations
+
+import heapq
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import numpy as np
+
+from index.answer.answer_type import AnswerType, holds_answer_type
+from index.answer.query import Query
+from index.answer.search import RankedPassage
+from index.build.chunk import Sentence
+from index.build.lexical import tokenize
+from index.build.store import InspectionIndex
+
+# Lines such as "Overview" or "Dear Beate" are sentences to the splitter but answer nothing:
+# an answer sentence is a statement of some length ending as sentences end.
+MIN_ANSWER_CHARS = 25
+_STATEMENT_END = re.compile(r"[.!?][\"”’')\]]*$")
+SENTENCE_COSINE = 1.0
+SENTENCE_OVERLAP = 0.4
+PASSAGE_COSINE = 0.5
+PASSAGE_OVERLAP = 0.2
+# Further sentences join the answer only when nearly as relevant as the best one.
+ANSWER_MARGIN = 0.15
+# A figure-holding sentence may trail the best on-topic sentence by this much and still answer
+# a "how many" or "when" question; further behind, the material does not hold the figure.
+TYPED_MARGIN = 0.25
+# ... and it must be about the thing asked: a figure in a sentence sharing none of the question's
+# rarer words ("12-week standard" for "how long are CAMHS waits?") answers something else.
+TYPED_MIN_OVERLAP = 0.1
+# Two sentences this similar say the same thing (news items quoting the letter).
+DUPLICATE_COSINE = 0.92
+# Several documents report the same finding; the inspectorate's own words are the primary source.
+PRIMARY_KINDS = frozenset({"inspection-letter", "inspection-report"})
+PRIMARY_SOURCE_BONUS = 0.02
+# Removed sentences compared with the question by overlap after a cosine preselection of this many.
+BOILERPLATE_CANDIDATES = 20
+
+Tokens = Callable[[str], frozenset[str]]
+
+
+def word_set(text: str) -> frozenset[str]:
+    return frozenset(tokenize(text))
+
+
+@dataclass(frozen=True)
+class ScoredSentence:
+    sentence: Sentence
+    score: float
+    overlap: float = 0.0  # IDF-weighted share of the question's words the sentence itself holds
+    own: float = 0.0  # the sentence's own part of the score, without its passage's
+
+
+def is_statement(text: str) -> bool:
+    return len(text) >= MIN_ANSWER_CHARS and bool(_STATEMENT_END.search(text))
+
+
+def could_answer(text: str, answer_type: AnswerType | None) -> bool:
+    """Whether a sentence is the kind of line that can answer at all."""
+    # a bare date line ("1 November 2019") answers "when was the letter sent?" and nothing else
+    return is_statement(text) or (answer_type is AnswerType.DATE and len(text) >= 8 and holds_answer_type(text, answer_type))
+
+
+def weighted_overlap(weights, tokens: Iterable[str]) -> float:
+    """Share of the question's IDF mass (`Query.weights`) that `tokens` cover, 0..1."""
+    tokens = tokens if isinstance(tokens, (set, frozenset)) else set(tokens)
+    return sum(w for t, w in weights.items() if t in tokens)
+
+
+def score_sentences(index: InspectionIndex, query: Query, passage_ids: list[int], tokens: Tokens = word_set) -> list[ScoredSentence]:
+    """Every sentence of the given passages that could answer `query`, scored, best first (each once)."""
+    best: dict[int, ScoredSentence] = {}
+    for pid in passage_ids:
+        sids = [sid for sid in index.passage_sentences[pid] if could_answer(index.sentences[sid].text, query.answer_type)]
+        if not sids:
+            continue
+        passage = index.passages[pid]
+        context = PASSAGE_COSINE * float(index.passage_vectors[pid] @ query.vector) + PASSAGE_OVERLAP * weighted_overlap(
+            query.weights, tokens(passage.text)
+        )
+        if index.documents[passage.doc_id].kind in PRIMARY_KINDS:
+            context += PRIMARY_SOURCE_BONUS
+        cosines = index.sentence_vectors[sids] @ query.vector
+        for sid, cos in zip(sids, cosines):
+            overlap = weighted_overlap(query.weights, tokens(index.sentences[sid].text))
+            own = SENTENCE_COSINE * float(cos) + SENTENCE_OVERLAP * overlap
+            if sid not in best or own + context > best[sid].score:
+                best[sid] = ScoredSentence(index.sentences[sid], own + context, overlap, own)
+    return sorted(best.values(), key=lambda x: (-x.score, x.sentence.sentence_id))
+
+
+def _normalise(text: str) -> str:
+    return re.sub(r"\W+", " ", text.lower()).strip()
+
+
+def pick_answer_sentences(
+    index: InspectionIndex, query: Query, scored: list[ScoredSentence], limit: int, threshold: float, max_chars: int
+) -> tuple[list[ScoredSentence], str | None]:
+    """The best sentence and up to `limit - 1` nearly-as-good others that fit in `max_chars`, or
+    ([], reason) to abstain, the reason being an `Abstention` value."""
+    candidates = scored
+    if not candidates or candidates[0].score < threshold:
+        return [], "not-relevant"
+    if query.answer_type is not None:
+        typed = [c for c in candidates if c.overlap >= TYPED_MIN_OVERLAP and holds_answer_type(c.sentence.text, query.answer_type)]
+        if not typed or typed[0].score < candidates[0].score - TYPED_MARGIN:
+            return [], "no-figure"
+        candidates = typed
+    best = candidates[0].score
+    chosen: list[ScoredSentence] = []
+    length = 0
+    for cand in candidates:
+        if len(chosen) == limit or cand.score < max(threshold, best - ANSWER_MARGIN):
+            break
+        if chosen and length + len(cand.sentence.text) > max_chars:
+            continue  # a shorter supporting sentence may still fit
+        vec = index.sentence_vectors[cand.sentence.sentence_id]
+        if any(
+            _normalise(c.sentence.text) == _normalise(cand.sentence.text)
+            or float(index.sentence_vectors[c.sentence.sentence_id] @ vec) > DUPLICATE_COSINE
+            for c in chosen
+        ):
+            continue
+        chosen.append(cand)
+        length += len(cand.sentence.text)
+    return chosen, None
+
+
+def rerank(ranked: list[RankedPassage], scored: list[ScoredSentence], index: InspectionIndex, distinct: bool = True) -> list[RankedPassage]:
+    """Order passages by their best sentence, fused retrieval score breaking ties.
+
+    Overlapping chunks share sentences, so two neighbouring passages often have the same best
+    sentence and would tie, filling two citation slots with one piece of evidence. With `distinct`,
+    a passage is ranked by its best sentence not already in a passage ranked above it: each place
+    goes to the passage adding the most relevant evidence not yet shown.
+    """
+    sentence_score = {s.sentence.sentence_id: s.score for s in scored}
+    # each passage's sentences, best first; a sentence that cannot answer scores -1
+    options = [
+        sorted(((sentence_score.get(sid, -1.0), sid) for sid in index.passage_sentences[r.passage.passage_id]), key=lambda o: -o[0])
+        for r in ranked
+    ]
+    shown: set[int] = set()
+
+    def gain(i: int) -> float:
+        return next((score for score, sid in options[i] if sid not in shown), -1.0)
+
+    if not distinct:
+        return [ranked[i] for i in sorted(range(len(ranked)), key=lambda i: (-gain(i), -ranked[i].score))]
+    # lazy greedy: a passage's gain only falls as sentences are shown, so a popped entry whose gain
+    # is unchanged is still the best; one whose gain fell goes back with its new value
+    heap = [(-gain(i), -r.score, i) for i, r in enumerate(ranked)]
+    heapq.heapify(heap)
+    order: list[RankedPassage] = []
+    while heap:
+        neg_gain, neg_fused, i = heapq.heappop(heap)
+        if (now := gain(i)) < -neg_gain:
+            heapq.heappush(heap, (-now, neg_fused, i))
+            continue
+        order.append(ranked[i])
+        shown.update(index.passage_sentences[ranked[i].passage.passage_id])
+    return order
+
+
+def boilerplate_lead(index: InspectionIndex, query: Query, scored: list[ScoredSentence], tokens: Tokens = word_set) -> float:
+    """How far the removed sentence best matching the question outscores the best kept one, each on its own
+    terms (cosine and word overlap, no passage context); -inf when no removed sentence counts.
+
+    Only a removed sentence holding some question word that no kept passage uses counts: that word
+    is what the question is about, and only the chrome names it. A heading cleaning dropped
+    ("Inspection of children's social care services") repeats the kept text's words and is no trap.
+    """
+    unknown = query.unknown_words(index.lexicon)
+    if not unknown or not len(index.boilerplate) or not scored:
+        return -np.inf
+    cosines = index.boilerplate_vectors @ query.vector
+    removed = -np.inf
+    # the closest few only: an index of many pages holds many removed sentences
+    for i in np.argsort(-cosines)[:BOILERPLATE_CANDIDATES]:
+        words = tokens(index.boilerplate[i])
+        if unknown & words:
+            removed = max(removed, SENTENCE_COSINE * float(cosines[i]) + SENTENCE_OVERLAP * weighted_overlap(query.weights, words))
+    return removed - max(x.own for x in scored)

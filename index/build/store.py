@@ -1,0 +1,287 @@
+"""The index directory: its manifest, writing a finished build, swapping it in, loading and checking it.
+
+An index is a directory anyone can inspect: manifest.json, documents.jsonl (clean text that
+citation offsets point into), passages.jsonl, sentences.jsonl, the vectors as .npy, the FAISS
+file and the BM25 arrays. Builds go to a fresh directory and a symlink is swapped onto it, so
+a reader sees the old index or the new one, never half of one. What goes into a build is worked
+out in index.build.builder; this module only knows the format.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import shutil
+import uuid
+from dataclasses import MISSING, asdict, dataclass, fields
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+
+# faiss logs each CPU-feature module it could not import, at INFO, on every start
+logging.getLogger("faiss.loader").setLevel(logging.WARNING)
+
+from index.build.ann import FaissBackend, VectorBackend  # noqa: E402
+from index.build.chunk import Passage, Sentence  # noqa: E402
+from index.build.lexical import Lexicon, load_bm25, save_bm25  # noqa: E402
+from index.errors import IndexCorrupt, IndexNotBuilt, ManifestMismatch  # noqa: E402
+from index.ingest.corpus import Document  # noqa: E402
+from index.settings import Settings  # noqa: E402
+
+FORMAT_VERSION = 3  # 3: boilerplate.jsonl and its vectors
+_REBUILD = "run 'inspectqa index build' to rebuild it"
+
+
+@dataclass(frozen=True)
+class IndexManifest:
+    format_version: int
+    model: str
+    dimension: int
+    normalized: bool
+    chunk_size: int
+    chunk_overlap: int
+    faiss_factory: str
+    corpus_hash: str
+    built_at: str
+    build_seconds: float
+    document_count: int
+    passage_count: int
+    sentence_count: int
+    faiss_search_params: str = ""  # nprobe / efSearch applied after loading; absent from older manifests
+    boilerplate_count: int = 0
+
+    @classmethod
+    def from_json(cls, data: dict) -> "IndexManifest":
+        names = {f.name for f in fields(cls)}
+        missing = {f.name for f in fields(cls) if f.default is MISSING} - set(data)
+        if missing:
+            raise IndexCorrupt(f"manifest.json lacks {', '.join(sorted(missing))}; {_REBUILD}")
+        return cls(**{k: data[k] for k in names if k in data})
+
+    def mismatches(self, settings: Settings) -> list[str]:
+        """Each setting the index was built with that differs from the running one, said plainly."""
+        wanted = {
+            "format_version": FORMAT_VERSION,
+            "model": settings.model,
+            "chunk_size": settings.chunk_size,
+            "chunk_overlap": settings.chunk_overlap,
+        }
+        return [
+            f"{name}: index built with {getattr(self, name)!r}, service configured with {value!r}"
+            for name, value in wanted.items()
+            if getattr(self, name) != value
+        ]
+
+
+@dataclass
+class InspectionIndex:
+    """A loaded index: everything a query needs, in memory (vectors memory-mapped)."""
+
+    path: Path
+    manifest: IndexManifest
+    documents: dict[str, Document]
+    passages: list[Passage]
+    sentences: list[Sentence]
+    passage_sentences: list[list[int]]  # sentence ids lying inside each passage, in order
+    passage_vectors: np.ndarray
+    sentence_vectors: np.ndarray
+    vectors: VectorBackend  # nearest-passage search over passage_vectors
+    bm25: object
+    lexicon: Lexicon
+    boilerplate: list[str]  # sentences cleaning removed (teasers, adverts): recognised in questions, never cited
+    boilerplate_vectors: np.ndarray
+
+    @cached_property
+    def passage_doc_ids(self) -> np.ndarray:
+        """The doc_id of each passage, by passage id: filters and counts become one array operation."""
+        return np.array([p.doc_id for p in self.passages])
+
+
+@dataclass(frozen=True)
+class BuildContents:
+    """Everything one build writes; row i of each vector array belongs to row i of its texts."""
+
+    documents: list[Document]
+    passages: list[Passage]
+    sentences: list[Sentence]
+    passage_sentences: list[list[int]]
+    passage_vectors: np.ndarray
+    sentence_vectors: np.ndarray
+    boilerplate: list[str]
+    boilerplate_vectors: np.ndarray
+    vector_hashes: list[str]  # hash of each embedded text: passages, then sentences, then boilerplate
+    vectors: VectorBackend
+    bm25: object
+    lexicon: Lexicon
+
+
+# ---------------------------------------------------------------- writing
+
+
+def _write_jsonl(path: Path, rows) -> None:
+    with path.open("w", encoding="utf-8") as out:
+        for row in rows:
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def builds_dir(index_dir: Path) -> Path:
+    return Path(index_dir).parent / f".{Path(index_dir).name}.builds"
+
+
+def write_build(index_dir: Path, contents: BuildContents, manifest: IndexManifest) -> Path:
+    """Write a finished build beside `index_dir` and return its directory; nothing is served from it yet.
+    A failure removes the partial directory."""
+    builds = builds_dir(index_dir)
+    builds.mkdir(parents=True, exist_ok=True)
+    build_dir = builds / f"{dt.datetime.now(dt.timezone.utc):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}.partial"
+    build_dir.mkdir()
+    c = contents
+    n_p, n_s = len(c.passages), len(c.sentences)
+    hashes = c.vector_hashes
+    try:
+        _write_jsonl(build_dir / "documents.jsonl", ({**d.metadata(), "pages": [list(span) for span in d.pages], "text": d.text} for d in c.documents))
+        _write_jsonl(
+            build_dir / "passages.jsonl",
+            (
+                {**asdict(p), "hash": p.content_hash, "vector_hash": h, "sentence_ids": ids}
+                for p, ids, h in zip(c.passages, c.passage_sentences, hashes[:n_p])
+            ),
+        )
+        _write_jsonl(build_dir / "sentences.jsonl", ({**asdict(s), "vector_hash": h} for s, h in zip(c.sentences, hashes[n_p : n_p + n_s])))
+        np.save(build_dir / "passage_vectors.npy", c.passage_vectors, allow_pickle=False)
+        np.save(build_dir / "sentence_vectors.npy", c.sentence_vectors, allow_pickle=False)
+        _write_jsonl(build_dir / "boilerplate.jsonl", ({"text": text, "vector_hash": h} for text, h in zip(c.boilerplate, hashes[n_p + n_s :])))
+        np.save(build_dir / "boilerplate_vectors.npy", c.boilerplate_vectors, allow_pickle=False)
+        c.vectors.save(build_dir)
+        save_bm25(c.bm25, build_dir / "bm25")
+        (build_dir / "lexicon.json").write_text(json.dumps(c.lexicon.to_json()), encoding="utf-8")
+        # the manifest is written last: a directory without one was never finished
+        (build_dir / "manifest.json").write_text(json.dumps(asdict(manifest), indent=2) + "\n", encoding="utf-8")
+        final_dir = build_dir.with_suffix("")
+        build_dir.rename(final_dir)
+    except BaseException:
+        shutil.rmtree(build_dir, ignore_errors=True)
+        raise
+    return final_dir
+
+
+def swap_in(index_dir: Path, build_dir: Path) -> None:
+    """Point `index_dir` (a symlink) at `build_dir` atomically, then drop builds no longer served."""
+    link_tmp = index_dir.parent / f".{index_dir.name}.link-{uuid.uuid4().hex[:8]}"
+    os.symlink(os.path.relpath(build_dir, index_dir.parent), link_tmp)
+    if index_dir.exists() and not index_dir.is_symlink():
+        # an index directory from elsewhere: keep it as a build so the swap stays one rename
+        index_dir.rename(builds_dir(index_dir) / f"moved-{uuid.uuid4().hex[:8]}")
+    os.replace(link_tmp, index_dir)
+    _prune_builds(index_dir, keep=build_dir)
+
+
+def _prune_builds(index_dir: Path, keep: Path) -> None:
+    # a process serving an older build keeps its open and mapped files after deletion (POSIX)
+    for old in builds_dir(index_dir).iterdir():
+        if old.resolve() != keep.resolve():
+            shutil.rmtree(old, ignore_errors=True)
+
+
+# ---------------------------------------------------------------- loading
+
+
+def read_manifest(index_dir: Path) -> IndexManifest:
+    path = Path(index_dir) / "manifest.json"
+    if not path.is_file():
+        raise IndexNotBuilt(f"no index at {index_dir}; run 'inspectqa index build' to build it")
+    try:
+        return IndexManifest.from_json(json.loads(path.read_text(encoding="utf-8")))
+    except (ValueError, TypeError) as exc:
+        raise IndexCorrupt(f"{path} is unreadable ({exc}); {_REBUILD}") from None
+
+
+def _read_jsonl(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8") as rows:
+        return [json.loads(line) for line in rows if line.strip()]
+
+
+def stored_vectors(index_dir: Path, model: str) -> dict[str, np.ndarray]:
+    """The served index's vectors keyed by the hash of the text each embeds, read from the hashes its rows
+    carry (no FAISS or BM25 load); empty when there is no readable index or it was built with another model."""
+    index_dir = Path(index_dir)
+    try:
+        if read_manifest(index_dir).model != model:
+            return {}
+        reuse: dict[str, np.ndarray] = {}
+        for rows, vectors in (("passages.jsonl", "passage_vectors.npy"), ("sentences.jsonl", "sentence_vectors.npy"), ("boilerplate.jsonl", "boilerplate_vectors.npy")):
+            hashes = [r.get("vector_hash") for r in _read_jsonl(index_dir / rows)]
+            if not all(hashes):
+                return {}  # an index written before rows carried their hash: embed everything again
+            array = np.load(index_dir / vectors, mmap_mode="r", allow_pickle=False)
+            if len(array) != len(hashes):
+                return {}
+            reuse.update(zip(hashes, array))
+        return reuse
+    except (IndexNotBuilt, IndexCorrupt, OSError, ValueError, KeyError, TypeError):
+        return {}
+
+
+def load_index(index_dir: Path, settings: Settings, check_settings: bool = True) -> InspectionIndex:
+    """Load the index at `index_dir`, checking it was built the way `settings` says to search it."""
+    index_dir = Path(index_dir).resolve()
+    manifest = read_manifest(index_dir)
+    if check_settings and (problems := manifest.mismatches(settings)):
+        raise ManifestMismatch(f"index at {index_dir} does not match the settings ({'; '.join(problems)}); {_REBUILD}")
+    try:
+        documents = {}
+        for row in _read_jsonl(index_dir / "documents.jsonl"):
+            text = row.pop("text")
+            row.pop("source_file", None)
+            pages = tuple((int(s), int(e)) for s, e in row.pop("pages", None) or ())
+            published = dt.date.fromisoformat(row.pop("published")) if row.get("published") else None
+            row.pop("published", None)
+            documents[row["doc_id"]] = Document(**row, published=published, source_file="", text=text, pages=pages)
+        passage_rows = _read_jsonl(index_dir / "passages.jsonl")
+        passages = [Passage(r["passage_id"], r["doc_id"], r["start"], r["end"], r["text"]) for r in passage_rows]
+        passage_sentences = [r["sentence_ids"] for r in passage_rows]
+        sentences = [Sentence(r["sentence_id"], r["doc_id"], r["start"], r["end"], r["text"]) for r in _read_jsonl(index_dir / "sentences.jsonl")]
+        passage_vectors = np.load(index_dir / "passage_vectors.npy", mmap_mode="r", allow_pickle=False)
+        sentence_vectors = np.load(index_dir / "sentence_vectors.npy", mmap_mode="r", allow_pickle=False)
+        vectors = FaissBackend.load(index_dir, manifest.faiss_search_params)
+        bm25 = load_bm25(index_dir / "bm25")
+        lexicon = Lexicon.from_json(json.loads((index_dir / "lexicon.json").read_text(encoding="utf-8")))
+        boilerplate = [str(r["text"]) for r in _read_jsonl(index_dir / "boilerplate.jsonl")]
+        boilerplate_vectors = np.load(index_dir / "boilerplate_vectors.npy", allow_pickle=False)
+    except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
+        raise IndexCorrupt(f"index at {index_dir} is damaged ({exc.__class__.__name__}: {exc}); {_REBUILD}") from None
+    counts = {
+        "passages.jsonl": (len(passages), manifest.passage_count),
+        "passage_vectors.npy": (len(passage_vectors), manifest.passage_count),
+        "faiss.index": (len(vectors), manifest.passage_count),
+        "bm25": (int(bm25.scores["num_docs"]), manifest.passage_count),
+        "sentences.jsonl": (len(sentences), manifest.sentence_count),
+        "sentence_vectors.npy": (len(sentence_vectors), manifest.sentence_count),
+        "documents.jsonl": (len(documents), manifest.document_count),
+        "lexicon.json": (lexicon.passage_count, manifest.passage_count),
+        "boilerplate.jsonl": (len(boilerplate), manifest.boilerplate_count),
+        "boilerplate_vectors.npy": (len(boilerplate_vectors), manifest.boilerplate_count),
+    }
+    wrong = [f"{name} holds {got} rows, manifest says {want}" for name, (got, want) in counts.items() if got != want]
+    if vectors.dimension != manifest.dimension or passage_vectors.shape[1:] != (manifest.dimension,):
+        wrong.append(f"vector dimension differs from manifest's {manifest.dimension}")
+    if wrong:
+        raise IndexCorrupt(f"index at {index_dir} is inconsistent ({'; '.join(wrong)}); {_REBUILD}")
+    return InspectionIndex(
+        path=index_dir,
+        manifest=manifest,
+        documents=documents,
+        passages=passages,
+        sentences=sentences,
+        passage_sentences=passage_sentences,
+        passage_vectors=passage_vectors,
+        sentence_vectors=sentence_vectors,
+        vectors=vectors,
+        bm25=bm25,
+        lexicon=lexicon,
+        boilerplate=boilerplate,
+        boilerplate_vectors=boilerplate_vectors,
+    )

@@ -1,0 +1,1 @@
+"""Documents -> clean text: extract each source file, drop web chrome, keep page spans; corpus metadata and changes."""
