@@ -11,7 +11,7 @@ import pytest
 from eval.cli import parse_config, run
 from eval.matching import quote_found
 from index.answer.answerer import QuestionAnswerer
-from index.errors import EvaluationError
+from eval.errors import EvaluationError
 from index.settings import PROJECT_ROOT
 from service.cli import build_parser
 

@@ -429,3 +429,36 @@ def test_corpus_help_explains_each_action(action, capsys):
         main(["corpus", action, "--help"])
     assert done.value.code == 0
     assert f"usage: inspectqa corpus {action}" in capsys.readouterr().out
+
+
+def test_upload_whose_rebuilt_index_fails_to_load_keeps_the_old_index_serving(tmp_path, corpus_copy, fixtures, encoder):
+    """A real build whose files come out damaged (its FAISS file cut in half) must not take the service down."""
+    from fastapi.testclient import TestClient
+
+    from service.main import create_app
+    from service.routes.admin import get_builder
+
+    def build_then_damage(settings, encoder, documents=None):
+        manifest = build_index(settings, encoder, documents=documents)
+        vectors = Path(settings.index_dir).resolve() / "faiss.index"
+        vectors.write_bytes(vectors.read_bytes()[: vectors.stat().st_size // 2])
+        return manifest
+
+    settings = _settings(tmp_path, corpus_copy)
+    build_index(settings, encoder)
+    app = create_app(settings, encoder)
+    app.dependency_overrides[get_builder] = lambda: build_then_damage
+    with TestClient(app) as client:
+        before = client.get("/readyz").json()["built_at"]
+        with (fixtures / "news.html").open("rb") as page:
+            added = client.post("/admin/documents", files={"file": ("news.html", page, "text/html")})
+        assert added.status_code == 409, added.text
+        error = added.json()["error"]
+        assert error["code"] == "reload_failed"
+        assert "news.html was added" in error["message"] and "previous index keeps serving" in error["message"]
+        assert "faiss.index" in error["message"] or "damaged" in error["message"]
+        ready = client.get("/readyz")
+        assert ready.status_code == 200 and ready.json()["built_at"] == before
+        asked = client.post("/ask", json={"question": "When was the council judged inadequate?"})
+        assert asked.status_code == 200 and asked.json()["citations"]
+        assert 'inspectqa_index_reloads_total{outcome="failed"} 1.0' in client.get("/metrics").text

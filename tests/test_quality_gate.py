@@ -10,7 +10,7 @@ from eval.cli import run
 from eval.gate import FLOORS_FILE, QualityFloors, check_floors, load_floors
 from index.settings import PROJECT_ROOT
 from eval.questions import REPO_DEV_QUESTIONS, SHARED_DEV_QUESTIONS
-from index.errors import EvaluationError
+from eval.errors import EvaluationError
 from service.cli import build_parser
 
 HELDOUT_FLOORS_FILE = PROJECT_ROOT / "eval" / "floors_heldout.json"
