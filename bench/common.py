@@ -113,7 +113,7 @@ class Server:
 
 @contextmanager
 def served(index_dir: Path, timeout: float = 180.0, env: dict | None = None):
-    """`python -m service.cli serve` on 127.0.0.1 and a free port; yields once /readyz says 200; stops it."""
+    """`python -m cli serve` on 127.0.0.1 and a free port; yields once /readyz says 200; stops it."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     # loopback only, so auth and the rate limit are off: the benchmark measures answering, not access control
@@ -128,7 +128,7 @@ def served(index_dir: Path, timeout: float = 180.0, env: dict | None = None):
     }
     started = time.perf_counter()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "service.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        [sys.executable, "-m", "cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
         cwd=ROOT, env=environ, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     try:

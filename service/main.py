@@ -10,8 +10,9 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from index.build.embed import Encoder
-from index.settings import Settings, get_settings
+from index.settings import Settings
 from service import observe, reload
+from service.config import get_service_settings, service_settings
 from service.access import Authenticator, AuthMiddleware
 from service.errors import install_error_handlers
 from service.limits import BodyLimitMiddleware, RateLimitMiddleware, TimeoutMiddleware
@@ -31,7 +32,7 @@ sources. Every sentence of an answer ends in a marker [n] that points at `citati
 
 def create_app(settings: Settings | None = None, encoder: Encoder | None = None) -> FastAPI:
     """A new app. `encoder` lets tests share one loaded model between apps."""
-    settings = settings or get_settings()
+    settings = service_settings(settings) if settings is not None else get_service_settings()
 
     authenticator = Authenticator(settings)
 

@@ -12,7 +12,7 @@ from index.settings import PROJECT_ROOT
 
 def run(*args, env=None):
     return subprocess.run(
-        [sys.executable, "-m", "service.cli", *args], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300, env={**os.environ, **(env or {})}
+        [sys.executable, "-m", "cli", *args], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300, env={**os.environ, **(env or {})}
     )
 
 

@@ -109,7 +109,7 @@ def test_kill_9_mid_build_leaves_the_old_index_untouched(own_index):
     # force a full re-embed so the build is long enough to be killed in the middle
     env = {**os.environ, "INSPECTQA_CORPUS_DIR": str(own_index.corpus_dir), "INSPECTQA_INDEX_DIR": str(own_index.index_dir), "INSPECTQA_CHUNK_SIZE": "500"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "service.cli", "index", "build", "--force", "--quiet"],
+        [sys.executable, "-m", "cli", "index", "build", "--force", "--quiet"],
         cwd=PROJECT_ROOT, env=env, stderr=subprocess.PIPE, text=True,
     )
     for line in proc.stderr:  # wait until it has read the corpus and started embedding

@@ -20,6 +20,7 @@ from index.ingest.extract import extract_text
 from index.ingest.manage import Overrides, add_documents, remove_document
 from index.ingest.pages import page_at
 from index.settings import Settings
+from service.config import ServiceSettings
 from index.build.builder import build_index
 from index.build.store import read_manifest
 
@@ -256,8 +257,8 @@ def test_unreadable_files_raise_an_error_naming_the_file_and_the_reason(bad_file
 # ---------------------------------------------------------------- corpus add, ask, remove
 
 
-def _settings(tmp_path: Path, corpus: Path) -> Settings:
-    return Settings(corpus_dir=corpus, index_dir=tmp_path / "index", feedback_db=tmp_path / "feedback.sqlite3", auth="off", rate_limit_per_minute=0)
+def _settings(tmp_path: Path, corpus: Path) -> ServiceSettings:
+    return ServiceSettings(corpus_dir=corpus, index_dir=tmp_path / "index", feedback_db=tmp_path / "feedback.sqlite3", auth="off", rate_limit_per_minute=0)
 
 
 def _ask(settings, encoder, question: str) -> dict:
@@ -280,7 +281,7 @@ def _ask(settings, encoder, question: str) -> dict:
 
 
 def test_corpus_add_folder_then_ask_cites_document_and_page_then_remove(tmp_path, corpus_copy, fixtures, encoder):
-    from service.cli import main
+    from cli.main import main
 
     settings = _settings(tmp_path, corpus_copy)
     build_index(settings, encoder)
@@ -423,7 +424,7 @@ def test_admin_upload_and_delete_through_the_api(tmp_path, corpus_copy, fixtures
 
 @pytest.mark.parametrize("action", ["add", "list", "remove"])
 def test_corpus_help_explains_each_action(action, capsys):
-    from service.cli import main
+    from cli.main import main
 
     with pytest.raises(SystemExit) as done:
         main(["corpus", action, "--help"])

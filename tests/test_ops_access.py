@@ -119,7 +119,7 @@ def test_auth_off_logs_a_warning_at_start(settings, encoder, built_index, caplog
 
 def _cli(*args, env=None):
     return subprocess.run(
-        [sys.executable, "-m", "service.cli", *args], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120, env={**os.environ, **(env or {})}
+        [sys.executable, "-m", "cli", *args], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120, env={**os.environ, **(env or {})}
     )
 
 
