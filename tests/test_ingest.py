@@ -272,9 +272,8 @@ def _ask(settings, encoder, question: str) -> dict:
         body = response.json()
         texts = {c["doc_id"]: client.get(f"/documents/{c['doc_id']}").json()["text"] for c in body["citations"]}
         searched = client.post("/search", json={"question": question, "top_k": 5}).json()["passages"]
-    pages = {(c["doc_id"], c["start"]): c["page"] for c in body["citations"]}
-    for p in searched:  # /search gives the same page for the same passage
-        assert pages.get((p["doc_id"], p["start"]), p["page"]) == p["page"]
+    # /search gives the passages /ask cites, in its order, each with the same page
+    assert [(p["doc_id"], p["start"], p["page"]) for p in searched] == [(c["doc_id"], c["start"], c["page"]) for c in body["citations"]]
     for c in body["citations"]:
         assert texts[c["doc_id"]][c["start"]:c["end"]] == c["text"]  # verbatim
     return body
