@@ -55,6 +55,11 @@ class Settings(BaseSettings):
         "holds a question word no kept passage uses and matches the question by this much more than any kept sentence; "
         "a large value (e.g. 9) turns the rule off.",
     )
+    primary_kinds: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["inspection-letter", "inspection-report"],
+        description="Document kinds that are the inspectorate's own words (comma-separated): where several documents report "
+        "the same finding, a sentence from one of these is preferred.",
+    )
     host: str = Field("127.0.0.1", description="Address `inspectqa serve` binds.")
     port: int = Field(8000, ge=1, le=65535, description="Port `inspectqa serve` binds.")
     max_upload_bytes: int = Field(20_000_000, ge=1, description="Largest file POST /admin/documents accepts (413 above it).")
@@ -79,7 +84,7 @@ class Settings(BaseSettings):
     request_timeout_seconds: float = Field(30.0, gt=0, description="A request still unanswered after this gets 504.")
     log_questions: bool = Field(False, description="Write question text into the request log (questions may name children or staff).")
 
-    @field_validator("trusted_proxies", "cors_origins", mode="before")
+    @field_validator("trusted_proxies", "cors_origins", "primary_kinds", mode="before")
     @classmethod
     def _comma_separated(cls, value):
         if isinstance(value, str):

@@ -88,7 +88,11 @@ def register(commands) -> None:
     add.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files or folders")
     add.add_argument("--title", help="title (one file only; default: from the file)")
     add.add_argument("--published", type=_iso_date, help="publication date YYYY-MM-DD (default: from the page metadata, else none)")
-    add.add_argument("--kind", choices=KINDS, help="default: inspection-report for PDF, news for HTML, commentary otherwise")
+    add.add_argument(
+        "--kind",
+        help=f"any lower-case slug, e.g. {', '.join(KINDS)}, minutes, improvement-plan "
+        "(default: inspection-report for PDF, news for HTML, commentary otherwise)",
+    )
     add.add_argument("--publisher", help="publisher (default: none)")
     add.add_argument("--doc-id", help="doc_id slug (one file only; default: a slug of the title)")
     _common(add)

@@ -16,7 +16,10 @@ from index.ingest.extract import ExtractedDocument, extract_text
 from index.ingest.pages import PageSpans, realign_pages
 
 METADATA_FILE = "documents.yaml"
+# The kinds the shipped corpus uses; any other lower-case slug (minutes, improvement-plan, ...) is a kind too.
 KINDS = ("inspection-letter", "inspection-report", "news", "commentary")
+KIND_PATTERN = r"^[a-z0-9][a-z0-9-]{0,49}$"
+_KIND = re.compile(KIND_PATTERN)
 # read through index.ingest.extract; .txt captures keep their own reading below, so their cleaning stays as it was
 EXTRACTED_SUFFIXES = (".pdf", ".html", ".htm", ".docx", ".md")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,99}$")
@@ -53,6 +56,16 @@ class Document:
         }
 
 
+def kind_problem(kind) -> str | None:
+    """Why `kind` cannot be a document kind, or None when it can: any lower-case slug of letters, digits and hyphens."""
+    if isinstance(kind, str) and _KIND.match(kind):
+        return None
+    return (
+        f"kind {kind!r} is not a lower-case slug of letters, digits and hyphens (up to 50 characters), "
+        f"e.g. {', '.join(KINDS)} or minutes"
+    )
+
+
 def _parse_date(value, where: str) -> dt.date | None:
     if value is None or isinstance(value, dt.date):
         return value
@@ -74,8 +87,8 @@ def document_from_entry(entry: dict, corpus_dir: Path, position: int, extracted:
     where = f"{corpus_dir / METADATA_FILE}, document {doc_id!r}"
     if not _SLUG.match(doc_id):
         raise CorpusError(f"{where}: doc_id must be a lower-case slug of letters, digits and hyphens")
-    if entry["kind"] not in KINDS:
-        raise CorpusError(f"{where}: kind {entry['kind']!r} is not one of {', '.join(KINDS)}")
+    if problem := kind_problem(entry["kind"]):
+        raise CorpusError(f"{where}: {problem}")
     source = corpus_dir / str(entry["file"])
     if not source.is_file():
         raise CorpusError(f"{where}: source file {source} does not exist")

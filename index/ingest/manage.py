@@ -21,7 +21,7 @@ from typing import Callable
 
 import yaml
 
-from index.ingest.corpus import KINDS, METADATA_FILE, Document, document_from_entry, load_corpus, read_entries
+from index.ingest.corpus import METADATA_FILE, kind_problem, Document, document_from_entry, load_corpus, read_entries
 from index.errors import CorpusError, UnknownDocument, UnsupportedDocument
 from index.ingest.extract import SUPPORTED_SUFFIXES, ExtractedDocument, extract_text
 
@@ -207,8 +207,8 @@ def add_documents(corpus_dir: Path, paths: list[Path], overrides: Overrides, reb
     """Extract, plan, copy in, append to documents.yaml and rebuild; a failed rebuild undoes it all.
     Every document is extracted and cleaned once: the existing ones here, the new ones from their extraction."""
     corpus_dir = Path(corpus_dir)
-    if overrides.kind is not None and overrides.kind not in KINDS:
-        raise CorpusError(f"kind {overrides.kind!r} is not one of {', '.join(KINDS)}")
+    if overrides.kind is not None and (problem := kind_problem(overrides.kind)):
+        raise CorpusError(problem)
     files = expand_paths(paths)
     if not files:
         raise CorpusError(f"no supported files ({', '.join(SUPPORTED_SUFFIXES)}) in {', '.join(map(str, paths))}")
