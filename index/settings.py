@@ -60,6 +60,12 @@ class Settings(BaseSettings):
         description="Document kinds that are the inspectorate's own words (comma-separated): where several documents report "
         "the same finding, a sentence from one of these is preferred.",
     )
+    ocr: bool = Field(
+        False,
+        description="Read PDF pages that have no text layer (scans) with Tesseract OCR (Debian's tesseract-ocr, via pytesseract); "
+        "off: such a PDF is refused with an error saying so. Use the same value for `corpus add` and `index build`.",
+    )
+    ocr_language: str = Field("eng", pattern=r"^[A-Za-z_+]{3,40}$", description="Tesseract language(s) for OCR, e.g. 'eng' or 'eng+cym'.")
     host: str = Field("127.0.0.1", description="Address `inspectqa serve` binds.")
     port: int = Field(8000, ge=1, le=65535, description="Port `inspectqa serve` binds.")
     max_upload_bytes: int = Field(20_000_000, ge=1, description="Largest file POST /admin/documents accepts (413 above it).")
@@ -83,6 +89,11 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(64 * 1024, ge=1024, description="Largest request body accepted; larger gets 413.")
     request_timeout_seconds: float = Field(30.0, gt=0, description="A request still unanswered after this gets 504.")
     log_questions: bool = Field(False, description="Write question text into the request log (questions may name children or staff).")
+
+    @property
+    def ocr_reader(self) -> str | None:
+        """The Tesseract language scanned pages are read with, or None when OCR is off."""
+        return self.ocr_language if self.ocr else None
 
     @field_validator("trusted_proxies", "cors_origins", "primary_kinds", mode="before")
     @classmethod

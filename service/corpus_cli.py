@@ -44,7 +44,7 @@ def _cmd_add(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     overrides = Overrides(args.title, args.published, args.kind, args.publisher, args.doc_id)
-    plan = add_documents(settings.corpus_dir, args.paths, overrides, _rebuilder(settings))
+    plan = add_documents(settings.corpus_dir, args.paths, overrides, _rebuilder(settings), settings.ocr_reader)
     for outcome in plan.outcomes:
         stream = sys.stderr if outcome.status == "failed" else sys.stdout
         print(f"{outcome.status}: {outcome.message}", file=stream)
@@ -52,7 +52,8 @@ def _cmd_add(args: argparse.Namespace) -> int:
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
-    for doc in load_corpus(_settings(args).corpus_dir):
+    settings = _settings(args)
+    for doc in load_corpus(settings.corpus_dir, ocr=settings.ocr_reader):
         pages = f"{len(doc.pages)} pages" if doc.pages else "no pages"
         print(f"{doc.doc_id}\t{doc.kind}\t{doc.published or 'undated'}\t{doc.source_file}\t{pages}\t{doc.title}")
     return 0

@@ -45,3 +45,24 @@ THORNBURY_PAGES = [
         "Managers review the timeliness of matching every quarter.",
     ],
 ]
+
+
+def make_scanned_pdf(path: Path, pages: list[list[str]]) -> Path:
+    """An image-only PDF, as a scanner makes: each page one picture of its lines, no text layer."""
+    from fpdf import FPDF
+    from PIL import Image, ImageDraw, ImageFont
+
+    font = ImageFont.load_default(size=34)
+    pdf = FPDF()
+    pdf.set_auto_page_break(False)
+    for lines in pages:
+        image = Image.new("L", (1654, 2339), 255)  # A4 at 200 dpi
+        draw = ImageDraw.Draw(image)
+        y = 160
+        for line in lines:
+            draw.text((140, y), line, fill=0, font=font)
+            y += 60
+        pdf.add_page()
+        pdf.image(image, x=0, y=0, w=210, h=297)
+    pdf.output(str(path))
+    return path

@@ -75,8 +75,11 @@ def _parse_date(value, where: str) -> dt.date | None:
         raise CorpusError(f"{where}: published must be an ISO date (YYYY-MM-DD) or null, not {value!r}") from None
 
 
-def document_from_entry(entry: dict, corpus_dir: Path, position: int, extracted: ExtractedDocument | None = None) -> Document:
-    """The clean `Document` a documents.yaml entry describes; `extracted` is its file's text when already read."""
+def document_from_entry(
+    entry: dict, corpus_dir: Path, position: int, extracted: ExtractedDocument | None = None, ocr: str | None = None
+) -> Document:
+    """The clean `Document` a documents.yaml entry describes; `extracted` is its file's text when already read;
+    `ocr` the Tesseract language scanned PDF pages are read with (None: no OCR)."""
     where = f"{corpus_dir / METADATA_FILE}, entry {position + 1}"
     if not isinstance(entry, dict):
         raise CorpusError(f"{where}: each document must be a mapping with doc_id, file, title, kind")
@@ -99,7 +102,7 @@ def document_from_entry(entry: dict, corpus_dir: Path, position: int, extracted:
     pages: PageSpans = ()
     if source.suffix.lower() in EXTRACTED_SUFFIXES:
         try:
-            extracted = extracted or extract_text(source)
+            extracted = extracted or extract_text(source, ocr)
         except UnsupportedDocument as exc:
             raise CorpusError(f"{where}: {exc}") from None
         text = clean_text(extracted.text, rules)
@@ -142,7 +145,7 @@ def read_entries(corpus_dir: Path) -> list:
     return list(entries) if isinstance(entries, list) else []
 
 
-def load_corpus(corpus_dir: Path, extracted: dict[str, ExtractedDocument] | None = None) -> list[Document]:
+def load_corpus(corpus_dir: Path, extracted: dict[str, ExtractedDocument] | None = None, ocr: str | None = None) -> list[Document]:
     """All documents listed in `corpus_dir/documents.yaml`, cleaned, in listed order. `extracted` maps a
     source file name to its text where that file was already read (so no file is extracted twice)."""
     meta_path = Path(corpus_dir) / METADATA_FILE
@@ -151,7 +154,7 @@ def load_corpus(corpus_dir: Path, extracted: dict[str, ExtractedDocument] | None
         raise CorpusError(f"{meta_path} must hold a non-empty list under 'documents:'")
     extracted = extracted or {}
     documents = [
-        document_from_entry(entry, Path(corpus_dir), i, extracted.get(str(entry.get("file"))) if isinstance(entry, dict) else None)
+        document_from_entry(entry, Path(corpus_dir), i, extracted.get(str(entry.get("file"))) if isinstance(entry, dict) else None, ocr)
         for i, entry in enumerate(entries)
     ]
     seen: set[str] = set()

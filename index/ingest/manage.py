@@ -203,9 +203,10 @@ def _rebuild_or_restore(corpus_dir: Path, old_yaml: str, added_files: list[Path]
         raise
 
 
-def add_documents(corpus_dir: Path, paths: list[Path], overrides: Overrides, rebuild: Rebuild) -> Plan:
+def add_documents(corpus_dir: Path, paths: list[Path], overrides: Overrides, rebuild: Rebuild, ocr: str | None = None) -> Plan:
     """Extract, plan, copy in, append to documents.yaml and rebuild; a failed rebuild undoes it all.
-    Every document is extracted and cleaned once: the existing ones here, the new ones from their extraction."""
+    Every document is extracted and cleaned once: the existing ones here, the new ones from their extraction.
+    `ocr`: the Tesseract language scanned PDF pages are read with (None: they are refused)."""
     corpus_dir = Path(corpus_dir)
     if overrides.kind is not None and (problem := kind_problem(overrides.kind)):
         raise CorpusError(problem)
@@ -217,10 +218,10 @@ def add_documents(corpus_dir: Path, paths: list[Path], overrides: Overrides, reb
     extracted: list[tuple[Path, ExtractedDocument | UnsupportedDocument]] = []
     for path in files:
         try:
-            extracted.append((path, extract_text(path)))
+            extracted.append((path, extract_text(path, ocr)))
         except UnsupportedDocument as exc:
             extracted.append((path, exc))
-    documents = load_corpus(corpus_dir)
+    documents = load_corpus(corpus_dir, ocr=ocr)
     plan = plan_additions(read_entries(corpus_dir), {d.content_hash: d.doc_id for d in documents}, extracted, overrides)
     if not plan.entries:
         return plan

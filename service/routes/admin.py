@@ -104,7 +104,7 @@ def upload_document(
         path = _save_upload(file, Path(tmp), limit)
         overrides = Overrides(title=title, published=published, kind=kind, publisher=publisher, doc_id=doc_id)
         try:
-            plan = _change_and_reload(request, state, lambda rebuild: add_documents(state.settings.corpus_dir, [path], overrides, rebuild))
+            plan = _change_and_reload(request, state, lambda rebuild: add_documents(state.settings.corpus_dir, [path], overrides, rebuild, state.settings.ocr_reader))
         except CorpusError as exc:
             raise HTTPException(422, str(exc)) from None
     outcome = plan.outcomes[0]

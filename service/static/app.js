@@ -548,6 +548,10 @@
       if (request !== panelRequest) return;
       ui.docPdf.dataset.page = String(number);
       ui.docPdf.dataset.marked = String(marked);
+      if (!marked && shown.sentences.some((x) => x.first <= number && number <= x.last)) {
+        // a scanned page (read by OCR) has no text layer to mark; the clean text still has the sentence
+        ui.docMeta.textContent += " · the cited words could not be found in this page's text layer; “Show clean text” marks them";
+      }
       const first = ui.docPdf.querySelector("mark.pdf-hl");
       ui.panel.scrollTop = first ? Math.max(0, first.getBoundingClientRect().top - ui.panel.getBoundingClientRect().top + ui.panel.scrollTop - ui.panel.clientHeight / 3) : 0;
     } catch (err) {
