@@ -11,7 +11,7 @@ import shutil
 
 import pytest
 from conftest import LiveServer
-from pdf_helpers import make_paged_pdf
+from pdf_helpers import BROKEN_END, BROKEN_START, make_paged_pdf
 from test_chat_page import CHROMIUM, CHROMIUM_ARGS, ask, open_page, wait_until
 
 from index.build.builder import build_index
@@ -30,8 +30,10 @@ ASHDOWN = [
         "Inspection of Ashdown children's services.",
         "Inspectors visited Ashdown in May and met leaders, social workers and partner agencies over six working days. "
         "They read case records and spoke to children and their families.",
+        BROKEN_START,  # no full stop: the sentence runs on to page 2
     ],
     [
+        BROKEN_END,
         "Children in care live in stable homes and most live close to their schools. Reviews of their plans take place "
         "on time and their views are recorded.",
         "Care leavers say their personal advisers are easy to reach.",
@@ -183,6 +185,23 @@ def test_the_pdf_view_at_375_px(browser, pdf_server):
             assert b["x"] >= 0 and b["x"] + b["width"] <= 375 and b["height"] >= 24, button
         page.click("#close-doc")
         assert page.locator("#doc-panel").is_hidden()
+        assert page.errors == [] and page.csp == []
+    finally:
+        page.context.close()
+
+
+def test_a_sentence_broken_by_the_page_break_is_marked_on_both_pages(browser, pdf_server):
+    page = _open(browser, pdf_server)
+    try:
+        turn = ask(page, "How quickly is a notified private fostering arrangement visited in Ashdown?")
+        assert BROKEN_END in turn.locator(".answer-text").inner_text()
+        assert turn.locator(".card").first.locator(".page").inner_text() == "p. 1"  # the page it starts on
+        turn.locator(".marker").first.click()
+        _wait_for_page(page, 1)
+        assert page.evaluate(MARKED_TEXT) == BROKEN_START  # its opening, at the foot of page 1 ...
+        page.click("#pdf-next")
+        _wait_for_page(page, 2)
+        assert page.evaluate(MARKED_TEXT) == BROKEN_END  # ... and its close, at the top of page 2
         assert page.errors == [] and page.csp == []
     finally:
         page.context.close()
