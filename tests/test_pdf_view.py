@@ -158,7 +158,8 @@ def test_the_pdf_view_by_keyboard(browser, pdf_server):
         page.keyboard.press("Enter")
         _wait_for_page(page, 3)
         assert page.evaluate(MARKED_TEXT) == ANSWER
-        assert page.locator("#pdf-next").is_disabled()  # the last page
+        assert page.locator("#pdf-next").is_disabled()  # the last page ...
+        assert page.evaluate("document.activeElement.id") == "pdf-prev"  # ... and focus stays on a page button
         page.keyboard.press("Escape")
         assert page.locator("#doc-panel").is_hidden()
         assert page.evaluate("document.activeElement.classList.contains('marker')")
