@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install index run test eval load bench bench-scale clean
+.PHONY: install vendor index run test eval load bench bench-scale clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,13 +15,25 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) vendor
+
+# pdf.js (npm package pdfjs-dist, pinned in package-lock.json) for the chat page's PDF page view, copied
+# where /static serves it; node_modules/ and service/static/vendor/ are built, never committed
+PDFJS_DIR := service/static/vendor/pdfjs
+PDFJS := $(PDFJS_DIR)/pdf.min.mjs
+$(PDFJS): package.json package-lock.json
+	npm ci --omit=optional --no-audit --no-fund
+	rm -rf $(PDFJS_DIR) && mkdir -p $(PDFJS_DIR)
+	cp node_modules/pdfjs-dist/build/pdf.min.mjs node_modules/pdfjs-dist/build/pdf.worker.min.mjs node_modules/pdfjs-dist/LICENSE $(PDFJS_DIR)/
+	cp -r node_modules/pdfjs-dist/standard_fonts node_modules/pdfjs-dist/cmaps $(PDFJS_DIR)/
+
+vendor: $(PDFJS)
 
 index: $(STAMP)
 	$(VENV)/bin/inspectqa index build
 
 # auth off for this one-command local start only: loopback, and the service logs a warning (docs/operations.md)
-run: index
+run: index vendor
 	INSPECTQA_AUTH=$${INSPECTQA_AUTH:-off} $(VENV)/bin/inspectqa serve --host 127.0.0.1 --port 8000
 
 # the dev and held-out sets through ours and both baselines, held against their floors (eval/README.md)
@@ -33,7 +45,7 @@ eval: index
 load: index
 	$(PY) -m bench.load --serve --clients 50 --duration 30 --json var/load-report.json
 
-test: $(STAMP)
+test: $(STAMP) vendor
 	$(PY) -m pytest
 
 # ratios of service time to raw encoder time, build/start-up/memory, and the 100k scale set (< 10 min)
@@ -45,4 +57,4 @@ bench-scale: $(STAMP)
 	nice -n 10 $(PY) -m bench --scale --skip-service
 
 clean:
-	rm -rf var .pytest_cache
+	rm -rf var .pytest_cache node_modules service/static/vendor

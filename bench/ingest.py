@@ -1,6 +1,7 @@
 """Ingest throughput of a generated multi-page PDF beside raw encoder throughput on the same text.
 
     python -m bench.ingest [--pages 60]
+    python -m bench.ingest --ocr-pages 10     # scanned (image-only) pages read by Tesseract: OCR pages/s
 
 Prints pages/s for extraction alone and for `corpus add` end to end (extract, documents.yaml,
 incremental rebuild), and the time the raw encoder takes for exactly the texts that rebuild embedded,
@@ -59,10 +60,54 @@ def make_pdf(path: Path, pages: int, seed: int = 7) -> None:
     pdf.output(str(path))
 
 
+def make_scanned_pdf(path: Path, pages: int, seed: int = 7) -> None:
+    """The same kind of text as make_pdf, but each page a 200 dpi greyscale picture: a scan, no text layer."""
+    from fpdf import FPDF
+    from PIL import Image, ImageDraw, ImageFont
+
+    rng = random.Random(seed)
+    font = ImageFont.load_default(size=28)
+    pdf = FPDF()
+    pdf.set_auto_page_break(False)
+    for number in range(1, pages + 1):
+        image = Image.new("L", (1654, 2339), 255)
+        draw = ImageDraw.Draw(image)
+        y = 160
+        for _ in range(5):
+            sentences = [
+                f"{rng.choice(SUBJECTS)} {rng.choice(VERBS)} {rng.choice(OBJECTS)} in {rng.randint(2, 98)} of the "
+                f"{rng.randint(99, 400)} cases seen on page {number}."
+                for _ in range(3)
+            ]
+            for line in textwrap.wrap(" ".join(sentences), 88):
+                draw.text((140, y), line, fill=0, font=font)
+                y += 48
+            y += 30
+        pdf.add_page()
+        pdf.image(image, x=0, y=0, w=210, h=297)
+    pdf.output(str(path))
+
+
+def ocr_throughput(pages: int) -> int:
+    with tempfile.TemporaryDirectory() as tmp:
+        pdf = Path(tmp) / "scanned.pdf"
+        make_scanned_pdf(pdf, pages)
+        started = time.perf_counter()
+        extracted = extract_text(pdf, "eng")
+        took = time.perf_counter() - started
+    assert len(extracted.pages) == pages
+    print(f"OCR (tesseract, eng, 200 dpi A4 scans): {pages} pages, {len(extracted.text)} characters recognised")
+    print(f"extract with OCR:    {took:7.2f} s  {pages / took:8.2f} pages/s")
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=60)
+    parser.add_argument("--ocr-pages", type=int, default=0, help="instead: time OCR of this many generated scanned pages")
     args = parser.parse_args()
+    if args.ocr_pages:
+        return ocr_throughput(args.ocr_pages)
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         corpus = tmp / "corpus"
@@ -90,7 +135,7 @@ def main() -> int:
         encode_before = raw_encode()  # before and after the add: the machine is shared, so show the spread
         before = encoder.texts_encoded
         started = time.perf_counter()
-        add_documents(corpus, [pdf], Overrides(doc_id="generated"), lambda: build_index(settings, encoder))
+        add_documents(corpus, [pdf], Overrides(doc_id="generated"), lambda documents: build_index(settings, encoder, documents=documents))
         add_s = time.perf_counter() - started
         embedded = encoder.texts_encoded - before
         encode_s = min(encode_before, raw_encode())

@@ -36,7 +36,7 @@ def _cmd_add(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     overrides = Overrides(args.title, args.published, args.kind, args.publisher, args.doc_id)
-    plan = add_documents(settings.corpus_dir, args.paths, overrides, _rebuilder(settings))
+    plan = add_documents(settings.corpus_dir, args.paths, overrides, _rebuilder(settings), settings.ocr_reader)
     for outcome in plan.outcomes:
         stream = sys.stderr if outcome.status == "failed" else sys.stdout
         print(f"{outcome.status}: {outcome.message}", file=stream)
@@ -44,7 +44,8 @@ def _cmd_add(args: argparse.Namespace) -> int:
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
-    for doc in load_corpus(_settings(args).corpus_dir):
+    settings = _settings(args)
+    for doc in load_corpus(settings.corpus_dir, ocr=settings.ocr_reader):
         pages = f"{len(doc.pages)} pages" if doc.pages else "no pages"
         print(f"{doc.doc_id}\t{doc.kind}\t{doc.published or 'undated'}\t{doc.source_file}\t{pages}\t{doc.title}")
     return 0
@@ -80,7 +81,11 @@ def register(commands) -> None:
     add.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files or folders")
     add.add_argument("--title", help="title (one file only; default: from the file)")
     add.add_argument("--published", type=_iso_date, help="publication date YYYY-MM-DD (default: from the page metadata, else none)")
-    add.add_argument("--kind", choices=KINDS, help="default: inspection-report for PDF, news for HTML, commentary otherwise")
+    add.add_argument(
+        "--kind",
+        help=f"any lower-case slug, e.g. {', '.join(KINDS)}, minutes, improvement-plan "
+        "(default: inspection-report for PDF, news for HTML, commentary otherwise)",
+    )
     add.add_argument("--publisher", help="publisher (default: none)")
     add.add_argument("--doc-id", help="doc_id slug (one file only; default: a slug of the title)")
     _common(add)

@@ -16,7 +16,7 @@ def _build(args: argparse.Namespace) -> int:
     from index.ingest.corpus import load_corpus
 
     settings = settings_for(args)
-    documents = load_corpus(settings.corpus_dir)  # extracted and cleaned once, for the check and the build
+    documents = load_corpus(settings.corpus_dir, ocr=settings.ocr_reader)  # extracted and cleaned once, for the check and the build
     if not args.force and index_is_current(settings, documents):
         print(f"index at {settings.index_dir} is up to date (use --force to rebuild)")
         return 0

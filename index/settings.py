@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -57,6 +57,29 @@ class Settings(BaseSettings):
         "holds a question word no kept passage uses and matches the question by this much more than any kept sentence; "
         "a large value (e.g. 9) turns the rule off.",
     )
+    primary_kinds: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["inspection-letter", "inspection-report"],
+        description="Document kinds that are the inspectorate's own words (comma-separated): where several documents report "
+        "the same finding, a sentence from one of these is preferred.",
+    )
+    ocr: bool = Field(
+        False,
+        description="Read PDF pages that have no text layer (scans) with Tesseract OCR (Debian's tesseract-ocr, via pytesseract); "
+        "off: such a PDF is refused with an error saying so. Use the same value for `corpus add` and `index build`.",
+    )
+    ocr_language: str = Field("eng", pattern=r"^[A-Za-z_+]{3,40}$", description="Tesseract language(s) for OCR, e.g. 'eng' or 'eng+cym'.")
+
+    @property
+    def ocr_reader(self) -> str | None:
+        """The Tesseract language scanned pages are read with, or None when OCR is off."""
+        return self.ocr_language if self.ocr else None
+
+    @field_validator("primary_kinds", mode="before")
+    @classmethod
+    def _kinds_list(cls, value):
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
 
 
 @lru_cache(maxsize=1)

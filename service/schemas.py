@@ -9,9 +9,10 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 
 from index.answer.compose import Answer, Citation
 from index.answer.search import SearchFilters
-from index.ingest.corpus import KINDS
+from index.ingest.corpus import KIND_PATTERN
 
-Kind = Literal[KINDS]  # type: ignore[valid-type]
+# any lower-case slug: the corpus may hold minutes, improvement plans, ... (GET /documents lists the kinds it holds)
+Kind = Annotated[str, Field(pattern=KIND_PATTERN)]
 
 _EXAMPLE_QUESTION = "When was the council judged inadequate?"
 
@@ -67,6 +68,14 @@ class SearchRequest(AskRequest):
 class Span(BaseModel):
     start: int
     end: int
+    page: int | None = Field(
+        None, description="Page (1-based) the sentence starts on; null for formats without pages. Added field: older clients ignore it."
+    )
+    pages: list[int] | None = Field(
+        None,
+        description="[first, last] page the sentence lies on: a sentence broken by a page break names both pages and is "
+        "highlighted on both. Null for formats without pages.",
+    )
 
 
 class CitationOut(BaseModel):
@@ -81,6 +90,15 @@ class CitationOut(BaseModel):
     score: float = Field(description="Cosine similarity of the passage to the question.")
     highlights: list[Span] = Field(description="Answer sentences inside this passage, as document offsets.")
     page: int | None = Field(None, description="Page (1-based) where the passage starts; null for formats without pages.")
+    pages: list[int] | None = Field(
+        None, description="[first, last] page the passage lies on; the answer sentences' own pages are in highlights[].page."
+    )
+
+
+def _span(citation: Citation, i: int) -> Span:
+    start, end = citation.highlights[i]
+    pages = citation.highlight_pages[i] if i < len(citation.highlight_pages) else None
+    return Span(start=start, end=end, page=pages[0] if pages else None, pages=list(pages) if pages else None)
 
 
 class AskResponse(BaseModel):
@@ -114,8 +132,9 @@ class AskResponse(BaseModel):
                     start=c.passage.start,
                     end=c.passage.end,
                     score=round(c.score, 4),
-                    highlights=[Span(start=s, end=e) for s, e in c.highlights],
+                    highlights=[_span(c, i) for i in range(len(c.highlights))],
                     page=c.page,
+                    pages=list(c.pages) if c.pages else None,
                 )
                 for c in answer.citations
             ],
@@ -139,6 +158,7 @@ class PassageOut(BaseModel):
     dense_score: float
     bm25_score: float
     page: int | None = Field(None, description="Page (1-based) where the passage starts; null for formats without pages.")
+    pages: list[int] | None = Field(None, description="[first, last] page the passage lies on; null for formats without pages.")
 
 
 class SearchResponse(BaseModel):
@@ -164,6 +184,7 @@ class SearchResponse(BaseModel):
                     dense_score=round(c.score, 4),
                     bm25_score=round(c.bm25_score, 4),
                     page=c.page,
+                    pages=list(c.pages) if c.pages else None,
                 )
                 for c in citations
             ],

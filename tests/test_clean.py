@@ -110,7 +110,7 @@ def test_unknown_rule_names_the_rule(tmp_path):
     "entry, message",
     [
         ("{doc_id: doc-a, file: missing.txt, title: A, kind: news}", "does not exist"),
-        ("{doc_id: doc-a, file: a.txt, title: A, kind: blog}", "kind 'blog'"),
+        ("{doc_id: doc-a, file: a.txt, title: A, kind: Blog Posts}", "kind 'Blog Posts' is not a lower-case slug"),
         ("{doc_id: Doc A, file: a.txt, title: A, kind: news}", "slug"),
         ("{doc_id: doc-a, file: a.txt, title: A, kind: news, published: 'last spring'}", "ISO date"),
         ("{doc_id: doc-a, file: a.txt, kind: news}", "missing title"),

@@ -42,7 +42,7 @@ class QuestionAnswerer:
         """Every sentence of the fused pool scored, and the pool's `top_k` passages reranked."""
         s = self.settings
         pool = search_passages(self.index, query, max(top_k, s.candidates), filters, s.candidates, s.rrf_k)
-        scored = score_sentences(self.index, query, [r.passage.passage_id for r in pool], self._tokens)
+        scored = score_sentences(self.index, query, [r.passage.passage_id for r in pool], self._tokens, frozenset(s.primary_kinds))
         return scored, rerank(pool, scored, self.index, s.distinct_citations)[:top_k]
 
     def search(self, question: str, top_k: int | None = None, filters: SearchFilters = SearchFilters()) -> tuple[Citation, ...]:

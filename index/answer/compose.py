@@ -14,7 +14,7 @@ from index.answer.scoring import ScoredSentence
 from index.answer.search import RankedPassage
 from index.build.chunk import Passage
 from index.build.store import InspectionIndex
-from index.ingest.pages import page_at
+from index.ingest.pages import page_at, page_range
 
 NO_ANSWER = "The inspection material does not answer this."
 
@@ -40,6 +40,15 @@ class Citation:
     bm25_score: float
     page: int | None  # page (1-based) where the passage starts; None for formats without pages
     highlights: tuple[tuple[int, int], ...] = ()  # answer sentences inside this passage, as document offsets
+    pages: tuple[int, int] | None = None  # (first, last) page the passage lies on; None for formats without pages
+    # (first, last) page of each highlight, in the order of `highlights`: a sentence broken by a page
+    # break starts on one page and ends on the next. Empty for formats without pages.
+    highlight_pages: tuple[tuple[int, int], ...] = ()
+
+    @property
+    def answer_page(self) -> int | None:
+        """The page a reader should turn to: where the first answer sentence starts, else where the passage does."""
+        return self.highlight_pages[0][0] if self.highlight_pages else self.page
 
 
 @dataclass(frozen=True)
@@ -58,6 +67,7 @@ def cite(index: InspectionIndex, ranked: list[RankedPassage], highlights: dict[i
     citations = []
     for n, r in enumerate(ranked, 1):
         doc = index.documents[r.passage.doc_id]
+        marked = tuple(sorted(highlights.get(n, ())))
         citations.append(
             Citation(
                 n=n,
@@ -70,7 +80,9 @@ def cite(index: InspectionIndex, ranked: list[RankedPassage], highlights: dict[i
                 fused_score=r.score,
                 bm25_score=r.bm25_score,
                 page=page_at(doc.pages, r.passage.start),
-                highlights=tuple(sorted(highlights.get(n, ()))),
+                highlights=marked,
+                pages=page_range(doc.pages, r.passage.start, r.passage.end),
+                highlight_pages=tuple(page_range(doc.pages, s, e) for s, e in marked) if doc.pages else (),
             )
         )
     return tuple(citations)

@@ -20,6 +20,7 @@ from index.answer.search import RankedPassage
 from index.build.chunk import Sentence
 from index.build.lexical import tokenize
 from index.build.store import InspectionIndex
+from index.settings import Settings
 
 # Lines such as "Overview" or "Dear Beate" are sentences to the splitter but answer nothing:
 # an answer sentence is a statement of some length ending as sentences end.
@@ -40,7 +41,8 @@ TYPED_MIN_OVERLAP = 0.1
 # Two sentences this similar say the same thing (news items quoting the letter).
 DUPLICATE_COSINE = 0.92
 # Several documents report the same finding; the inspectorate's own words are the primary source.
-PRIMARY_KINDS = frozenset({"inspection-letter", "inspection-report"})
+# The kinds are a setting (INSPECTQA_PRIMARY_KINDS); this is its default, for callers without settings.
+PRIMARY_KINDS = frozenset(Settings.model_fields["primary_kinds"].default_factory())
 PRIMARY_SOURCE_BONUS = 0.02
 # Removed sentences compared with the question by overlap after a cosine preselection of this many.
 BOILERPLATE_CANDIDATES = 20
@@ -76,8 +78,11 @@ def weighted_overlap(weights, tokens: Iterable[str]) -> float:
     return sum(w for t, w in weights.items() if t in tokens)
 
 
-def score_sentences(index: InspectionIndex, query: Query, passage_ids: list[int], tokens: Tokens = word_set) -> list[ScoredSentence]:
-    """Every sentence of the given passages that could answer `query`, scored, best first (each once)."""
+def score_sentences(
+    index: InspectionIndex, query: Query, passage_ids: list[int], tokens: Tokens = word_set, primary_kinds: frozenset[str] = PRIMARY_KINDS
+) -> list[ScoredSentence]:
+    """Every sentence of the given passages that could answer `query`, scored, best first (each once);
+    passages of `primary_kinds` (the inspectorate's own documents) get a small bonus."""
     best: dict[int, ScoredSentence] = {}
     for pid in passage_ids:
         sids = [sid for sid in index.passage_sentences[pid] if could_answer(index.sentences[sid].text, query.answer_type)]
@@ -87,7 +92,7 @@ def score_sentences(index: InspectionIndex, query: Query, passage_ids: list[int]
         context = PASSAGE_COSINE * float(index.passage_vectors[pid] @ query.vector) + PASSAGE_OVERLAP * weighted_overlap(
             query.weights, tokens(passage.text)
         )
-        if index.documents[passage.doc_id].kind in PRIMARY_KINDS:
+        if index.documents[passage.doc_id].kind in primary_kinds:
             context += PRIMARY_SOURCE_BONUS
         cosines = index.sentence_vectors[sids] @ query.vector
         for sid, cos in zip(sids, cosines):

@@ -44,6 +44,11 @@ def allowed_passages(index: InspectionIndex, filters: SearchFilters) -> np.ndarr
     unknown = [d for d in filters.doc_ids if d not in index.documents]
     if unknown:
         raise UnknownDocument(f"unknown doc_id(s): {', '.join(unknown)}; GET /documents lists the known ones")
+    # kinds are open (any slug), so a misspelt one would silently match nothing: name it instead
+    held = {doc.kind for doc in index.documents.values()}
+    absent = [k for k in filters.kinds if k not in held]
+    if absent:
+        raise UnknownDocument(f"no documents of kind {', '.join(map(repr, absent))}; the corpus holds: {', '.join(sorted(held))}")
 
     def keep(doc_id: str) -> bool:
         doc = index.documents[doc_id]

@@ -87,7 +87,7 @@ def index_is_current(settings: Settings, documents: list[Document] | None = None
         return False
     if manifest.mismatches(settings):
         return False
-    return manifest.corpus_hash == corpus_hash(load_corpus(settings.corpus_dir) if documents is None else documents)
+    return manifest.corpus_hash == corpus_hash(load_corpus(settings.corpus_dir, ocr=settings.ocr_reader) if documents is None else documents)
 
 
 def build_index(
@@ -100,7 +100,7 @@ def build_index(
     """Build the index of `documents` (read from `settings.corpus_dir` when not given) into
     `settings.index_dir`, atomically and incrementally."""
     started = time.perf_counter()
-    documents = load_corpus(settings.corpus_dir) if documents is None else documents
+    documents = load_corpus(settings.corpus_dir, ocr=settings.ocr_reader) if documents is None else documents
     passages: list[Passage] = []
     sentences: list[Sentence] = []
     for doc in documents:

@@ -16,7 +16,10 @@ from index.ingest.extract import ExtractedDocument, extract_text
 from index.ingest.pages import PageSpans, realign_pages
 
 METADATA_FILE = "documents.yaml"
+# The kinds the shipped corpus uses; any other lower-case slug (minutes, improvement-plan, ...) is a kind too.
 KINDS = ("inspection-letter", "inspection-report", "news", "commentary")
+KIND_PATTERN = r"^[a-z0-9][a-z0-9-]{0,49}$"
+_KIND = re.compile(KIND_PATTERN)
 # read through index.ingest.extract; .txt captures keep their own reading below, so their cleaning stays as it was
 EXTRACTED_SUFFIXES = (".pdf", ".html", ".htm", ".docx", ".md")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,99}$")
@@ -53,6 +56,16 @@ class Document:
         }
 
 
+def kind_problem(kind) -> str | None:
+    """Why `kind` cannot be a document kind, or None when it can: any lower-case slug of letters, digits and hyphens."""
+    if isinstance(kind, str) and _KIND.match(kind):
+        return None
+    return (
+        f"kind {kind!r} is not a lower-case slug of letters, digits and hyphens (up to 50 characters), "
+        f"e.g. {', '.join(KINDS)} or minutes"
+    )
+
+
 def _parse_date(value, where: str) -> dt.date | None:
     if value is None or isinstance(value, dt.date):
         return value
@@ -62,8 +75,11 @@ def _parse_date(value, where: str) -> dt.date | None:
         raise CorpusError(f"{where}: published must be an ISO date (YYYY-MM-DD) or null, not {value!r}") from None
 
 
-def document_from_entry(entry: dict, corpus_dir: Path, position: int, extracted: ExtractedDocument | None = None) -> Document:
-    """The clean `Document` a documents.yaml entry describes; `extracted` is its file's text when already read."""
+def document_from_entry(
+    entry: dict, corpus_dir: Path, position: int, extracted: ExtractedDocument | None = None, ocr: str | None = None
+) -> Document:
+    """The clean `Document` a documents.yaml entry describes; `extracted` is its file's text when already read;
+    `ocr` the Tesseract language scanned PDF pages are read with (None: no OCR)."""
     where = f"{corpus_dir / METADATA_FILE}, entry {position + 1}"
     if not isinstance(entry, dict):
         raise CorpusError(f"{where}: each document must be a mapping with doc_id, file, title, kind")
@@ -74,8 +90,8 @@ def document_from_entry(entry: dict, corpus_dir: Path, position: int, extracted:
     where = f"{corpus_dir / METADATA_FILE}, document {doc_id!r}"
     if not _SLUG.match(doc_id):
         raise CorpusError(f"{where}: doc_id must be a lower-case slug of letters, digits and hyphens")
-    if entry["kind"] not in KINDS:
-        raise CorpusError(f"{where}: kind {entry['kind']!r} is not one of {', '.join(KINDS)}")
+    if problem := kind_problem(entry["kind"]):
+        raise CorpusError(f"{where}: {problem}")
     source = corpus_dir / str(entry["file"])
     if not source.is_file():
         raise CorpusError(f"{where}: source file {source} does not exist")
@@ -86,7 +102,7 @@ def document_from_entry(entry: dict, corpus_dir: Path, position: int, extracted:
     pages: PageSpans = ()
     if source.suffix.lower() in EXTRACTED_SUFFIXES:
         try:
-            extracted = extracted or extract_text(source)
+            extracted = extracted or extract_text(source, ocr)
         except UnsupportedDocument as exc:
             raise CorpusError(f"{where}: {exc}") from None
         text = clean_text(extracted.text, rules)
@@ -129,7 +145,7 @@ def read_entries(corpus_dir: Path) -> list:
     return list(entries) if isinstance(entries, list) else []
 
 
-def load_corpus(corpus_dir: Path, extracted: dict[str, ExtractedDocument] | None = None) -> list[Document]:
+def load_corpus(corpus_dir: Path, extracted: dict[str, ExtractedDocument] | None = None, ocr: str | None = None) -> list[Document]:
     """All documents listed in `corpus_dir/documents.yaml`, cleaned, in listed order. `extracted` maps a
     source file name to its text where that file was already read (so no file is extracted twice)."""
     meta_path = Path(corpus_dir) / METADATA_FILE
@@ -138,7 +154,7 @@ def load_corpus(corpus_dir: Path, extracted: dict[str, ExtractedDocument] | None
         raise CorpusError(f"{meta_path} must hold a non-empty list under 'documents:'")
     extracted = extracted or {}
     documents = [
-        document_from_entry(entry, Path(corpus_dir), i, extracted.get(str(entry.get("file"))) if isinstance(entry, dict) else None)
+        document_from_entry(entry, Path(corpus_dir), i, extracted.get(str(entry.get("file"))) if isinstance(entry, dict) else None, ocr)
         for i, entry in enumerate(entries)
     ]
     seen: set[str] = set()

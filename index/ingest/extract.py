@@ -120,7 +120,26 @@ def _assemble_pages(page_paragraphs: list[list[str]]) -> tuple[str, tuple[tuple[
     return text, tuple(spans)
 
 
-def _pdf(path: Path) -> ExtractedDocument:
+def _ocr_page(page, path: Path, language: str) -> str:
+    """The text of a scanned page: Tesseract over the page's images (a scan is one image per page)."""
+    try:
+        import pytesseract
+    except ImportError:
+        raise UnsupportedDocument(f"{path.name}: OCR is on (INSPECTQA_OCR) but pytesseract is not installed; pip install pytesseract") from None
+    texts = []
+    for image in page.images:
+        try:
+            texts.append(pytesseract.image_to_string(image.image, lang=language))
+        except pytesseract.TesseractNotFoundError:
+            raise UnsupportedDocument(
+                f"{path.name}: OCR is on (INSPECTQA_OCR) but the tesseract program is missing; apt-get install tesseract-ocr"
+            ) from None
+        except pytesseract.TesseractError as exc:
+            raise UnsupportedDocument(f"{path.name}: OCR failed ({exc.message.strip() or exc.status}); is tesseract-ocr-{language} installed?") from None
+    return "\n\n".join(texts)
+
+
+def _pdf(path: Path, ocr: str | None = None) -> ExtractedDocument:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
@@ -135,6 +154,8 @@ def _pdf(path: Path) -> ExtractedDocument:
             if not opened:
                 raise UnsupportedDocument(f"{path.name}: the PDF is encrypted with a password; save an unencrypted copy")
         raw_pages = [page.extract_text() or "" for page in reader.pages]
+        if ocr:  # only the pages with no text layer: a scanned page among typed ones is read, the rest are not
+            raw_pages = [raw if raw.strip() else _ocr_page(page, path, ocr) for raw, page in zip(raw_pages, reader.pages)]
         info = reader.metadata
         title = _tidy(str(info.title)) if info and info.title else None
     except UnsupportedDocument:
@@ -146,7 +167,8 @@ def _pdf(path: Path) -> ExtractedDocument:
     running = _running_lines([[line for line in lines if line] for lines in pages])
     text, spans = _assemble_pages([_page_paragraphs(_strip_edges([ln for ln in lines], running)) for lines in pages])
     if not text.strip():
-        raise UnsupportedDocument(f"{path.name}: the PDF has no extractable text (a scanned PDF needs OCR first)")
+        hint = "no text was recognised on its pages" if ocr else "a scanned PDF needs OCR: set INSPECTQA_OCR=true (tesseract-ocr)"
+        raise UnsupportedDocument(f"{path.name}: the PDF has no extractable text ({hint})")
     return ExtractedDocument(text=text, pages=spans, title=title or None, published=None)
 
 
@@ -236,12 +258,15 @@ def _plain(path: Path) -> ExtractedDocument:
 _EXTRACTORS = {".pdf": _pdf, ".html": _html, ".htm": _html, ".docx": _docx, ".txt": _plain, ".md": _plain}
 
 
-def extract_text(path: Path) -> ExtractedDocument:
-    """The clean text of the file at `path`, by its type; UnsupportedDocument names the file and why not."""
+def extract_text(path: Path, ocr: str | None = None) -> ExtractedDocument:
+    """The clean text of the file at `path`, by its type; UnsupportedDocument names the file and why not.
+    `ocr`, a Tesseract language ("eng"), reads PDF pages that have no text layer (scans); None: no OCR."""
     path = Path(path)
     extractor = _EXTRACTORS.get(path.suffix.lower())
     if extractor is None:
         raise UnsupportedDocument(f"{path.name}: unsupported file type {path.suffix or '(none)'!r}; supported: {', '.join(SUPPORTED_SUFFIXES)}")
     if not path.is_file():
         raise UnsupportedDocument(f"{path.name}: no such file")
+    if extractor is _pdf:
+        return _pdf(path, ocr)
     return extractor(path)

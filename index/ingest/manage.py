@@ -21,8 +21,8 @@ from typing import Callable
 
 import yaml
 
-from index.ingest.corpus import KINDS, METADATA_FILE, Document, document_from_entry, load_corpus, read_entries
 from index.errors import CorpusConflict, CorpusError, DocumentNotFound, UnsupportedDocument
+from index.ingest.corpus import METADATA_FILE, Document, document_from_entry, kind_problem, load_corpus, read_entries
 from index.ingest.extract import SUPPORTED_SUFFIXES, ExtractedDocument, extract_text
 
 DEFAULT_KIND = {".pdf": "inspection-report", ".html": "news", ".htm": "news"}  # anything else: commentary
@@ -203,12 +203,13 @@ def _rebuild_or_restore(corpus_dir: Path, old_yaml: str, added_files: list[Path]
         raise
 
 
-def add_documents(corpus_dir: Path, paths: list[Path], overrides: Overrides, rebuild: Rebuild) -> Plan:
+def add_documents(corpus_dir: Path, paths: list[Path], overrides: Overrides, rebuild: Rebuild, ocr: str | None = None) -> Plan:
     """Extract, plan, copy in, append to documents.yaml and rebuild; a failed rebuild undoes it all.
-    Every document is extracted and cleaned once: the existing ones here, the new ones from their extraction."""
+    Every document is extracted and cleaned once: the existing ones here, the new ones from their extraction.
+    `ocr`: the Tesseract language scanned PDF pages are read with (None: they are refused)."""
     corpus_dir = Path(corpus_dir)
-    if overrides.kind is not None and overrides.kind not in KINDS:
-        raise CorpusError(f"kind {overrides.kind!r} is not one of {', '.join(KINDS)}")
+    if overrides.kind is not None and (problem := kind_problem(overrides.kind)):
+        raise CorpusError(problem)
     files = expand_paths(paths)
     if not files:
         raise CorpusError(f"no supported files ({', '.join(SUPPORTED_SUFFIXES)}) in {', '.join(map(str, paths))}")
@@ -217,10 +218,10 @@ def add_documents(corpus_dir: Path, paths: list[Path], overrides: Overrides, reb
     extracted: list[tuple[Path, ExtractedDocument | UnsupportedDocument]] = []
     for path in files:
         try:
-            extracted.append((path, extract_text(path)))
+            extracted.append((path, extract_text(path, ocr)))
         except UnsupportedDocument as exc:
             extracted.append((path, exc))
-    documents = load_corpus(corpus_dir)
+    documents = load_corpus(corpus_dir, ocr=ocr)
     plan = plan_additions(read_entries(corpus_dir), {d.content_hash: d.doc_id for d in documents}, extracted, overrides)
     if not plan.entries:
         return plan

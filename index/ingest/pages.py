@@ -18,6 +18,18 @@ def page_at(pages: PageSpans, offset: int) -> int | None:
     return max(1, bisect_right(starts, offset))
 
 
+def page_range(pages: PageSpans, start: int, end: int) -> tuple[int, int] | None:
+    """(first, last) 1-based pages the text from `start` to `end` lies on, or None without pages.
+
+    A sentence broken by a page break starts on one page and ends on the next: both are named.
+    """
+    if not pages:
+        return None
+    first = page_at(pages, start)
+    last = page_at(pages, max(start, end - 1))
+    return first, max(first, last)
+
+
 def realign_pages(original: str, pages: PageSpans, cleaned: str) -> PageSpans:
     """Page spans of `original` moved onto `cleaned`, a copy with some lines cut out by cleaning rules.
 

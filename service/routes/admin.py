@@ -18,7 +18,7 @@ from fastapi.exceptions import HTTPException
 
 from index.build.builder import build_index
 from index.errors import DuplicateDocument, UnsupportedDocument
-from index.ingest.corpus import KINDS
+from index.ingest.corpus import KINDS, kind_problem
 from index.ingest.extract import SUPPORTED_SUFFIXES
 from index.ingest.manage import Overrides, add_documents, remove_document
 from service.access import require_admin
@@ -74,7 +74,7 @@ def upload_document(
     file: Annotated[UploadFile, File(description=f"The document: {', '.join(SUPPORTED_SUFFIXES)}")],
     title: Annotated[str | None, Form()] = None,
     published: Annotated[dt.date | None, Form()] = None,
-    kind: Annotated[str | None, Form(description=f"One of {', '.join(KINDS)}")] = None,
+    kind: Annotated[str | None, Form(description=f"A lower-case slug, e.g. {', '.join(KINDS)}, minutes")] = None,
     publisher: Annotated[str | None, Form()] = None,
     doc_id: Annotated[str | None, Form()] = None,
 ) -> AddedDocument:
@@ -85,13 +85,15 @@ def upload_document(
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit + _CHUNK:  # refuse before reading the body
         raise HTTPException(413, f"upload larger than the {limit} byte limit (INSPECTQA_MAX_UPLOAD_BYTES)")
-    if kind is not None and kind not in KINDS:
-        raise HTTPException(422, f"kind {kind!r} is not one of {', '.join(KINDS)}")
+    if kind is not None and (problem := kind_problem(kind)):
+        raise HTTPException(422, problem)
     with tempfile.TemporaryDirectory() as tmp:
         path = _save_upload(file, Path(tmp), limit)
         overrides = Overrides(title=title, published=published, kind=kind, publisher=publisher, doc_id=doc_id)
         name = path.name
-        plan = _change_and_swap(request, lambda rebuild: add_documents(state.settings.corpus_dir, [path], overrides, rebuild), builder, f"{name} was added")
+        plan = _change_and_swap(
+            request, lambda rebuild: add_documents(state.settings.corpus_dir, [path], overrides, rebuild, state.settings.ocr_reader), builder, f"{name} was added"
+        )
     outcome = plan.outcomes[0]
     if outcome.status == "duplicate":
         raise DuplicateDocument(outcome.message)

@@ -1,13 +1,18 @@
-"""GET /documents and GET /documents/{doc_id}: what the index holds, with the text citations point into."""
+"""GET /documents, GET /documents/{doc_id} and GET /documents/{doc_id}/original: what the index holds,
+the text citations point into, and the file as it was published (a PDF opens at the cited page)."""
 
 from __future__ import annotations
 
+import mimetypes
 from collections import Counter
+from pathlib import Path
 
 from fastapi import APIRouter
+from fastapi.responses import FileResponse
 
-from index.errors import DocumentNotFound
-from service.deps import Answerer
+from index.errors import CorpusError, DocumentNotFound
+from index.ingest.corpus import read_entries
+from service.deps import Answerer, State
 from service.schemas import DocumentOut, DocumentSummary, ErrorResponse
 
 router = APIRouter(tags=["documents"])
@@ -39,3 +44,60 @@ def get_document(doc_id: str, answerer: Answerer) -> DocumentOut:
         raise DocumentNotFound(f"no document {doc_id!r}; GET /documents lists the known ones")
     count = int((answerer.index.passage_doc_ids == doc_id).sum())
     return DocumentOut(**_summary(doc, count), text=doc.text)
+
+
+# the formats index.ingest.extract reads; anything else is sent as bytes to download, never rendered
+_MEDIA_TYPES = {
+    ".pdf": "application/pdf",
+    ".html": "text/html; charset=utf-8",
+    ".htm": "text/html; charset=utf-8",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".txt": "text/plain; charset=utf-8",
+    ".md": "text/markdown; charset=utf-8",
+}
+# A captured web page is someone else's markup: served to a browser it must not run scripts or load
+# anything, so it goes out under a sandbox that allows nothing.
+_ORIGINAL_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; sandbox",
+    "X-Content-Type-Options": "nosniff",
+    "Cache-Control": "private, no-cache",
+}
+
+
+def original_path(corpus_dir: Path, doc_id: str) -> Path | None:
+    """The source file documents.yaml names for `doc_id`, or None when it is not listed, missing, or
+    would lie outside the corpus folder (a `file: ../x` entry, a symlink out): never served."""
+    root = Path(corpus_dir).resolve()
+    try:
+        entries = read_entries(root)
+    except CorpusError:
+        return None
+    listed = next((e.get("file") for e in entries if isinstance(e, dict) and str(e.get("doc_id")) == doc_id), None)
+    if not listed:
+        return None
+    path = (root / str(listed)).resolve()
+    if not path.is_relative_to(root) or not path.is_file():
+        return None
+    return path
+
+
+@router.get(
+    "/documents/{doc_id}/original",
+    response_class=FileResponse,
+    responses={200: {"content": {t.split(";")[0]: {} for t in _MEDIA_TYPES.values()}}, 404: {"model": ErrorResponse}},
+)
+def get_original(doc_id: str, answerer: Answerer, state: State) -> FileResponse:
+    """The document's source file as stored in the corpus (the PDF as published), with its media type.
+    Citation offsets point into the clean text of GET /documents/{doc_id}, not into this file; a PDF
+    citation's `pages` and `highlights[].page` are pages of this file."""
+    doc = answerer.index.documents.get(doc_id)
+    if doc is None:
+        raise DocumentNotFound(f"no document {doc_id!r}; GET /documents lists the known ones")
+    path = original_path(state.settings.corpus_dir, doc_id)
+    if path is None:
+        raise DocumentNotFound(f"the source file of {doc_id!r} is no longer in the corpus folder")
+    suffix = path.suffix.lower()
+    media_type = _MEDIA_TYPES.get(suffix) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    # inline for a PDF (the chat page renders it); the rest download under their own name
+    disposition = "inline" if suffix == ".pdf" else "attachment"
+    return FileResponse(path, media_type=media_type, headers=_ORIGINAL_HEADERS, filename=path.name, content_disposition_type=disposition)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import mimetypes
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
@@ -10,11 +11,16 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+# ES modules (pdfview.mjs, pdf.js) load only with a JavaScript type, and nosniff is on; some systems'
+# mime tables do not know .mjs
+mimetypes.add_type("text/javascript", ".mjs")
 
 # Everything the page loads comes from this origin; no inline script or style, so injected
-# markup could not run even if some text were ever inserted as HTML by mistake.
+# markup could not run even if some text were ever inserted as HTML by mistake. pdf.js runs its
+# worker from /static (worker-src falls back to script-src) and loads the standard PDF fonts
+# (Helvetica and the like, which PDFs name without embedding) from /static too.
 CONTENT_SECURITY_POLICY = (
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; font-src 'self'; connect-src 'self'; "
     "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
 PAGE_HEADERS = {

@@ -39,6 +39,12 @@
     docMeta: $("doc-meta"),
     docText: $("doc-text"),
     closeDoc: $("close-doc"),
+    pdfBar: $("pdf-bar"),
+    pdfPrev: $("pdf-prev"),
+    pdfNext: $("pdf-next"),
+    pdfPageLabel: $("pdf-page-label"),
+    docPdf: $("doc-pdf"),
+    viewToggle: $("doc-view-toggle"),
   };
 
   let turns = loadTurns();
@@ -46,6 +52,10 @@
   let panelOpener = null;
   let panelRequest = 0;
   const documentCache = new Map();
+  const pdfCache = new Map(); // doc_id -> Promise of a pdf.js document
+  let pdfModule = null; // Promise of ./pdfview.mjs, loaded on the first PDF citation opened
+  // what the panel shows: {citation, doc, pdf, page, textView}; page view for a PDF citation
+  let shown = null;
 
   // ---- small DOM helper: attributes and text only, never HTML -------------------------------
   function el(tag, attrs, ...children) {
@@ -156,6 +166,13 @@
   }
 
   const dateText = (published) => published || "undated";
+
+  // The page a reader turns to: where the first answer sentence starts, else where the passage
+  // starts; null for formats without pages (web pages, Word, text).
+  function answerPage(c) {
+    const first = (c.highlights || []).find((h) => h.page);
+    return first ? first.page : c.page || null;
+  }
 
   function describeFilters(filters) {
     if (!filters) return null;
@@ -318,6 +335,8 @@
       el("p", { class: "card-meta" },
         el("span", { class: "kind" }, c.kind), " · ",
         el("span", { class: "date" }, dateText(c.published)), " · ",
+        answerPage(c) ? el("span", { class: "page" }, `p. ${answerPage(c)}`) : null,
+        answerPage(c) ? " · " : null,
         el("span", { class: "score" }, `score ${Number(c.score).toFixed(2)}`),
         answerable ? null : " ",
         answerable ? null : el("span", { class: "badge" }, "not an answer")),
@@ -423,6 +442,9 @@
     ui.layout.classList.add("with-doc");
     ui.docTitle.textContent = citation.title;
     ui.docMeta.textContent = `${citation.kind} · ${dateText(citation.published)} · passage [${citation.n}], characters ${citation.start}–${citation.end}`;
+    ui.pdfBar.hidden = true;
+    ui.docPdf.hidden = true;
+    ui.docText.hidden = false;
     ui.docText.replaceChildren(el("p", { class: "muted" }, "Loading the document…"));
     ui.docTitle.focus({ preventScroll: true });
 
@@ -434,6 +456,17 @@
       return;
     }
     if (request !== panelRequest) return; // a later click won
+    shown = { citation, doc, pdf: null, page: answerPage(citation), textView: false };
+    if (citation.page) await showPdf(request);
+    else showText();
+  }
+
+  // The clean text with the passage and its answer sentences marked (every format; the only view
+  // of web pages, Word and text files).
+  function showText() {
+    const { citation, doc } = shown;
+    ui.docPdf.hidden = true;
+    ui.docText.hidden = false;
     const text = doc.text;
     const passage = el("mark", { class: "passage-hl", id: "doc-passage" });
     appendMarked(passage, text.slice(citation.start, citation.end), citation.start, citation.highlights, "hl");
@@ -443,7 +476,115 @@
     ui.panel.scrollTop = Math.max(0, passage.offsetTop - ui.panel.clientHeight / 3);
   }
 
+  async function fetchPdf(docId) {
+    if (!pdfCache.has(docId)) {
+      const promise = (async () => {
+        const view = await loadPdfModule();
+        let response;
+        try {
+          response = await fetch(`/documents/${encodeURIComponent(docId)}/original`);
+        } catch {
+          throw new RequestError("Could not fetch the original PDF; the clean text is shown instead.");
+        }
+        if (!response.ok) throw new RequestError(`The original PDF is not available (${response.status}); the clean text is shown instead.`);
+        return view.openPdf(await response.arrayBuffer());
+      })();
+      pdfCache.set(docId, promise);
+      promise.catch(() => pdfCache.delete(docId));
+    }
+    return pdfCache.get(docId);
+  }
+
+  function loadPdfModule() {
+    if (!pdfModule) {
+      pdfModule = import("/static/pdfview.mjs").catch(() => {
+        pdfModule = null;
+        throw new RequestError("The page view is not installed on this server (run `make vendor`); the clean text is shown instead.");
+      });
+    }
+    return pdfModule;
+  }
+
+  // A PDF citation: the page of the original file with the cited sentences marked on it.
+  async function showPdf(request) {
+    const { citation, doc } = shown;
+    ui.pdfBar.hidden = false;
+    ui.viewToggle.textContent = "Show clean text";
+    ui.viewToggle.setAttribute("aria-pressed", "false");
+    ui.docText.hidden = true;
+    ui.docPdf.hidden = false;
+    ui.docPdf.replaceChildren(el("p", { class: "muted" }, "Loading the page…"));
+    let pdf;
+    try {
+      pdf = await fetchPdf(citation.doc_id);
+    } catch (err) {
+      if (request !== panelRequest) return;
+      ui.pdfBar.hidden = true;
+      showText();
+      ui.docText.prepend(el("p", { class: "muted small" }, err.message));
+      return;
+    }
+    if (request !== panelRequest) return;
+    shown.pdf = pdf;
+    const sentences = citation.highlights && citation.highlights.length
+      ? citation.highlights.map((h) => ({ text: doc.text.slice(h.start, h.end), first: h.page || citation.page, last: (h.pages && h.pages[1]) || h.page || citation.page }))
+      : [{ text: citation.text, first: citation.page, last: (citation.pages && citation.pages[1]) || citation.page }]; // closest passages: the passage itself
+    shown.sentences = sentences;
+    await drawPage(request);
+  }
+
+  async function drawPage(request) {
+    const { pdf, citation } = shown;
+    const number = Math.min(Math.max(1, shown.page), pdf.numPages);
+    shown.page = number;
+    ui.pdfPrev.disabled = number <= 1;
+    ui.pdfNext.disabled = number >= pdf.numPages;
+    // a button that has just been disabled would drop keyboard focus to the page body: hand it over
+    if (document.activeElement === ui.pdfNext && ui.pdfNext.disabled && !ui.pdfPrev.disabled) ui.pdfPrev.focus();
+    if (document.activeElement === ui.pdfPrev && ui.pdfPrev.disabled && !ui.pdfNext.disabled) ui.pdfNext.focus();
+    ui.pdfPageLabel.textContent = `Page ${number} of ${pdf.numPages}`;
+    ui.docMeta.textContent = `${citation.kind} · ${dateText(citation.published)} · passage [${citation.n}] · the original PDF, cited sentences highlighted`;
+    const view = await loadPdfModule();
+    const width = Math.max(240, ui.docPdf.clientWidth - 2);
+    try {
+      const marked = await view.renderPage(pdf, number, ui.docPdf, width, shown.sentences);
+      if (request !== panelRequest) return;
+      ui.docPdf.dataset.page = String(number);
+      ui.docPdf.dataset.marked = String(marked);
+      if (!marked && shown.sentences.some((x) => x.first <= number && number <= x.last)) {
+        // a scanned page (read by OCR) has no text layer to mark; the clean text still has the sentence
+        ui.docMeta.textContent += " · the cited words could not be found in this page's text layer; “Show clean text” marks them";
+      }
+      const first = ui.docPdf.querySelector("mark.pdf-hl");
+      ui.panel.scrollTop = first ? Math.max(0, first.getBoundingClientRect().top - ui.panel.getBoundingClientRect().top + ui.panel.scrollTop - ui.panel.clientHeight / 3) : 0;
+    } catch (err) {
+      if (request !== panelRequest) return;
+      ui.docPdf.replaceChildren(el("p", { class: "error" }, `This page could not be drawn (${err && err.message ? err.message : err}). Use “Show clean text”.`));
+    }
+  }
+
+  function turnPage(step) {
+    if (!shown || !shown.pdf) return;
+    shown.page += step;
+    drawPage(++panelRequest);
+  }
+
+  function toggleView() {
+    if (!shown || !shown.citation.page) return;
+    shown.textView = !shown.textView;
+    if (shown.textView) {
+      showText();
+      ui.pdfPrev.disabled = ui.pdfNext.disabled = true;
+      ui.viewToggle.textContent = "Show the PDF page";
+      ui.viewToggle.setAttribute("aria-pressed", "true");
+    } else {
+      showPdf(++panelRequest);
+    }
+  }
+
   function closeDocument() {
+    panelRequest++; // a page still drawing is not wanted any more
+    shown = null;
     ui.panel.hidden = true;
     ui.layout.classList.remove("with-doc");
     for (const active of document.querySelectorAll(".card.active")) active.classList.remove("active");
@@ -568,6 +709,9 @@
     ui.question.focus();
   });
   ui.closeDoc.addEventListener("click", closeDocument);
+  ui.pdfPrev.addEventListener("click", () => turnPage(-1));
+  ui.pdfNext.addEventListener("click", () => turnPage(1));
+  ui.viewToggle.addEventListener("click", toggleView);
   document.addEventListener("keydown", (event) => {
     if (event.key === "Escape" && !ui.panel.hidden) closeDocument();
   });
