@@ -537,11 +537,12 @@
     const { pdf, citation } = shown;
     const number = Math.min(Math.max(1, shown.page), pdf.numPages);
     shown.page = number;
+    // a focused button that is disabled drops keyboard focus to the page body: hand it to the other one
+    const focused = document.activeElement;
     ui.pdfPrev.disabled = number <= 1;
     ui.pdfNext.disabled = number >= pdf.numPages;
-    // a button that has just been disabled would drop keyboard focus to the page body: hand it over
-    if (document.activeElement === ui.pdfNext && ui.pdfNext.disabled && !ui.pdfPrev.disabled) ui.pdfPrev.focus();
-    if (document.activeElement === ui.pdfPrev && ui.pdfPrev.disabled && !ui.pdfNext.disabled) ui.pdfNext.focus();
+    if (focused === ui.pdfNext && ui.pdfNext.disabled && !ui.pdfPrev.disabled) ui.pdfPrev.focus();
+    if (focused === ui.pdfPrev && ui.pdfPrev.disabled && !ui.pdfNext.disabled) ui.pdfNext.focus();
     ui.pdfPageLabel.textContent = `Page ${number} of ${pdf.numPages}`;
     ui.docMeta.textContent = `${citation.kind} · ${dateText(citation.published)} · passage [${citation.n}] · the original PDF, cited sentences highlighted`;
     const view = await loadPdfModule();
