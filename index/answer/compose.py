@@ -50,6 +50,8 @@ class Answer:
     citations: tuple[Citation, ...]
     relevance: float  # score of the best sentence, the quantity abstention is decided on
     abstention: Abstention | None = None  # why the material was said not to answer; None when answered
+    conflicts: tuple = ()  # index.answer.conflicts.Conflict: sides of the cited material that disagree
+    newer: tuple = ()  # index.answer.caveats.NewerSource: newer dated documents on the first citation's event
 
 
 def cite(index: InspectionIndex, ranked: list[RankedPassage], highlights: dict[int, list[tuple[int, int]]] | None = None) -> tuple[Citation, ...]:

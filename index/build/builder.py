@@ -11,6 +11,7 @@ from typing import Callable
 import numpy as np
 
 from index.build.ann import FaissBackend, choose_faiss_factory, search_params_for
+from index.build.claims import Claim, document_claims
 from index.build.chunk import Passage, Sentence, passage_spans, sentence_spans
 from index.build.embed import Encoder
 from index.build.lexical import Lexicon, build_bm25
@@ -111,7 +112,10 @@ def build_index(
     for s in sentences:
         by_doc.setdefault(s.doc_id, []).append(s)
     passage_sentences = [_sentences_inside(p, by_doc[p.doc_id]) for p in passages]
-    log(f"{len(documents)} documents, {len(passages)} passages, {len(sentences)} sentences")
+    claims: list[Claim] = []
+    for doc in documents:
+        claims += document_claims(doc.doc_id, doc.text, doc.published, [(s.sentence_id, s.start, s.end) for s in by_doc.get(doc.doc_id, [])])
+    log(f"{len(documents)} documents, {len(passages)} passages, {len(sentences)} sentences, {len(claims)} dated or numbered claims")
 
     reuse = stored_vectors(settings.index_dir, settings.model)
     before = encoder.texts_encoded
@@ -141,6 +145,7 @@ def build_index(
         vectors=FaissBackend.build(passage_vectors, factory),
         bm25=build_bm25(lexical_texts),
         lexicon=Lexicon.from_texts(lexical_texts),
+        claims=claims,
     )
     manifest = IndexManifest(
         format_version=FORMAT_VERSION,
@@ -158,6 +163,7 @@ def build_index(
         sentence_count=len(sentences),
         faiss_search_params=search_params_for(factory),
         boilerplate_count=len(boilerplate),
+        claim_count=len(claims),
     )
     swap_in(settings.index_dir, write_build(settings.index_dir, contents, manifest))
     return manifest
