@@ -15,7 +15,7 @@ from service import observe, reload
 from service.access import Authenticator, AuthMiddleware
 from service.errors import install_error_handlers
 from service.limits import BodyLimitMiddleware, RateLimitMiddleware, TimeoutMiddleware
-from service.routes import admin, ask, documents, feedback, health, ui
+from service.routes import admin, ask, documents, feedback, health, timeline, ui
 from service.state import ServiceState
 
 log = logging.getLogger("inspectqa")
@@ -48,7 +48,7 @@ def create_app(settings: Settings | None = None, encoder: Encoder | None = None)
     app.state.service = ServiceState(settings=settings)
     app.state.metrics = observe.Metrics()
     install_error_handlers(app)
-    for module in (ask, documents, health, feedback, admin, observe, reload):
+    for module in (ask, documents, health, feedback, admin, observe, reload, timeline):
         app.include_router(module.router)
     ui.install(app)
     # Middleware runs outermost-last-added: request id/metrics/log > CORS > body cap > auth > rate > timeout > routes.
