@@ -80,6 +80,11 @@ class CitationOut(BaseModel):
     score: float = Field(description="Cosine similarity of the passage to the question.")
     highlights: list[Span] = Field(description="Answer sentences inside this passage, as document offsets.")
     page: int | None = Field(None, description="Page (1-based) where the passage starts; null for formats without pages.")
+    for_disagreement: bool = Field(
+        False,
+        description="True for a citation added after the top_k ranked ones because it holds a side of a disagreement "
+        "(see conflicts); the ranked citations come first and keep their order.",
+    )
 
 
 class ConflictClaimOut(BaseModel):
@@ -148,6 +153,7 @@ class AskResponse(BaseModel):
                     score=round(c.score, 4),
                     highlights=[Span(start=s, end=e) for s, e in c.highlights],
                     page=c.page,
+                    for_disagreement=c.for_disagreement,
                 )
                 for c in answer.citations
             ],

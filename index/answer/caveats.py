@@ -115,7 +115,7 @@ def with_conflicts(
             for claim in side:
                 marker(claim)
     extra = cite(index, ranked[len(answer.citations):])
-    added = tuple(dataclasses.replace(c, n=len(answer.citations) + i) for i, c in enumerate(extra, 1))
+    added = tuple(dataclasses.replace(c, n=len(answer.citations) + i, for_disagreement=True) for i, c in enumerate(extra, 1))
     return dataclasses.replace(answer, answer=f"{answer.answer} {ending}", citations=answer.citations + added, conflicts=tuple(conflicts))
 
 

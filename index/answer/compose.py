@@ -40,6 +40,7 @@ class Citation:
     bm25_score: float
     page: int | None  # page (1-based) where the passage starts; None for formats without pages
     highlights: tuple[tuple[int, int], ...] = ()  # answer sentences inside this passage, as document offsets
+    for_disagreement: bool = False  # added after the ranked ones to cite a side of a disagreement (index/answer/caveats.py)
 
 
 @dataclass(frozen=True)
