@@ -8,6 +8,7 @@ import shutil
 
 import pytest
 
+from index.build.builder import index_is_current
 from index.build.store import load_index
 from index.errors import IndexCorrupt
 
@@ -100,3 +101,6 @@ def test_claims_are_stored_counted_in_the_manifest_and_checked_on_load(built_ind
     del manifest["claim_count"]
     (copy / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     assert load_index(copy, settings).claims == []
+    # ... and counts as out of date, so the next 'inspectqa index build' adds them (re-using every vector)
+    assert index_is_current(settings.model_copy(update={"index_dir": index_dir})) is True
+    assert index_is_current(settings.model_copy(update={"index_dir": copy})) is False

@@ -88,6 +88,8 @@ def index_is_current(settings: Settings, documents: list[Document] | None = None
         return False
     if manifest.mismatches(settings):
         return False
+    if manifest.claim_count is None:
+        return False  # built before claims were extracted: a rebuild adds them, re-using every vector
     return manifest.corpus_hash == corpus_hash(load_corpus(settings.corpus_dir) if documents is None else documents)
 
 
