@@ -38,6 +38,11 @@ def _compatible(a: Claim, b: Claim) -> bool:
     return a.year == b.year and same_event(a.about, b.about) and not clash(a, b)
 
 
+def _one_per_document(claims: list[Claim], own_doc: str) -> list[Claim]:
+    seen = {own_doc}
+    return [c for c in claims if not (c.doc_id in seen or seen.add(c.doc_id))]
+
+
 def build_timeline(index: InspectionIndex, claims: list[Claim], among: list[Claim]) -> list[TimelineEntry]:
     """An entry per distinct (event, date) of `claims`, compared with every claim of `among`; oldest first."""
     primary = lambda c: index.documents[c.doc_id].kind in PRIMARY_KINDS  # noqa: E731
@@ -50,11 +55,8 @@ def build_timeline(index: InspectionIndex, claims: list[Claim], among: list[Clai
     for group in groups.values():
         group.sort(key=lambda c: (not primary(c), c.doc_id, c.start))
         head = group[0]
-        same_sentence = {(c.sentence_id, c.value_start) for c in group}
-        agree = [c for c in others if (c.sentence_id, c.value_start) not in same_sentence and c.sentence_id != head.sentence_id and _compatible(head, c)]
-        # one sentence per document and sentence is enough to show a source agrees
-        seen: set[int] = set()
-        agree = [c for c in group[1:] + agree if not (c.sentence_id in seen or seen.add(c.sentence_id))]
-        disagree = [c for c in others if clash(head, c)]
+        # other documents only, one sentence each: a source agrees or disagrees once
+        agree = _one_per_document([c for c in group[1:] + [c for c in others if _compatible(head, c)]], head.doc_id)
+        disagree = _one_per_document([c for c in others if clash(head, c)], head.doc_id)
         entries.append(TimelineEntry(head, tuple(agree), tuple(disagree)))
     return sorted(entries, key=lambda e: (sort_date(e.claim), e.claim.month_hi or 12, e.claim.about))

@@ -125,7 +125,8 @@
   // "Sentence one. [1] Sentence two. [2]" -> [{text, n}], as the service writes answers.
   function answerPieces(answer) {
     const pieces = [];
-    const marker = /([\s\S]*?)\s*\[(\d+)\](?=\s|$)/g;
+    // a marker may be followed by punctuation: "Sources disagree on the date: July 2018 [1], June 2018 [3]."
+    const marker = /([\s\S]*?)\s*\[(\d+)\](?=[\s,.;]|$)/g;
     let match;
     let last = 0;
     while ((match = marker.exec(answer)) !== null) {
@@ -262,7 +263,10 @@
     const byN = new Map(r.citations.map((c) => [c.n, c]));
     if (r.answerable) {
       const answer = el("p", { class: "answer-text" });
-      for (const piece of answerPieces(r.answer)) {
+      const pieces = answerPieces(r.answer);
+      pieces.forEach((piece, i) => {
+        // no space before the punctuation that follows a marker inside the disagreement sentence
+        const gap = i + 1 < pieces.length && /^[,.;]/.test(pieces[i + 1].text) ? "" : " ";
         answer.append(el("span", { class: "sentence" }, piece.text));
         const citation = byN.get(piece.n);
         if (piece.n !== null && citation) {
@@ -275,11 +279,11 @@
                 event.preventDefault();
                 openDocument(citation, event.currentTarget, turn.id);
               },
-            }, `[${piece.n}]`), " ");
+            }, `[${piece.n}]`), gap);
         } else if (piece.n !== null) {
-          answer.append(` [${piece.n}] `);
+          answer.append(` [${piece.n}]${gap}`);
         }
-      }
+      });
       reply.append(el("div", { class: "answer" }, el("p", { class: "label" }, "Answer"), answer));
       if (r.conflicts && r.conflicts.length) reply.append(renderConflicts(r, turn, byN));
       if (r.newer && r.newer.length) reply.append(renderNewer(r, turn));
@@ -333,7 +337,7 @@
           " ", el("span", { class: "conflict-source" }, citation ? `${citation.title} (${citation.kind}, ${dateText(citation.published)})` : claim.doc_id),
           claim.primary ? el("span", { class: "badge primary-badge" }, "inspectorate's own") : null));
       }
-      box.append(el("p", { class: "conflict-title" }, `Sources disagree on the ${conflict.about}`), list);
+      box.append(el("p", { class: "conflict-title" }, "Sources disagree: ", el("span", { class: "conflict-about" }, conflict.about)), list);
     }
     return box;
   }
