@@ -219,6 +219,8 @@ def _run_conflicts(args: argparse.Namespace, settings: Settings | None, encoder)
     from eval.conflicts import print_figures, run_conflicts
     from index.settings import get_settings
 
+    if args.url:
+        raise EvaluationError("--conflicts runs our pipeline in process; drop --url (a running service's /ask carries the same conflicts)")
     if not Path(args.conflicts).is_file():
         raise EvaluationError(f"no conflict set at {args.conflicts}; the repository's is eval/gold/conflicts.jsonl")
     settings = settings or get_settings()

@@ -56,8 +56,8 @@ def claims_in_play(
 ) -> tuple[list[Claim], list[Claim]]:
     """(anchors, pool): the claims an answer is about, and the claims they are checked against.
 
-    Anchors are the claims of the retrieved sentences scoring within `margin` of the best one, and the
-    retrieved claims about an event the question names (in a year it names, when it names one). The pool
+    Anchors are the claims of the retrieved sentences scoring within `margin` of the best one (only those
+    about an event the question names, when it names one), and the retrieved claims about an event the question names (in a year it names, when it names one). The pool
     is every claim of the material the caller's filters let through, retrieved sentences first: a side
     that retrieval ranked low is still a side."""
     if not scored:
@@ -65,7 +65,12 @@ def claims_in_play(
     retrieved = [c for s in scored for c in index.sentence_claims.get(s.sentence.sentence_id, [])]
     floor = scored[0].score - margin
     top = [c for s in scored if s.score >= floor for c in index.sentence_claims.get(s.sentence.sentence_id, [])]
-    anchors = top + anchors_for(event_keys(query.text), years_named(query.text), retrieved)
+    keys = event_keys(query.text)
+    if keys:
+        # a question naming its event: a top sentence's date of some other event is not what it asks
+        # ("the third monitoring visit since ... the inspection in July 2018" for "when were the monitoring visits?")
+        top = [c for c in top if any(same_event(c.about, k) for k in keys)]
+    anchors = top + anchors_for(keys, years_named(query.text), retrieved)
     seen = {(c.sentence_id, c.value_start) for c in retrieved}
     rest = [c for c in index.claims if (c.sentence_id, c.value_start) not in seen and (allowed_docs is None or c.doc_id in allowed_docs)]
     return anchors, retrieved + rest
