@@ -110,8 +110,9 @@ def with_conflicts(
             if claim.sentence_id in index.passage_sentences[r.passage.passage_id]:
                 return n
         # no cited passage holds this side: cite the passage that does, after the others
-        passage = index.passages[index.sentence_passage[claim.sentence_id]]
-        ranked.append(RankedPassage(passage, 0.0, 0.0, 0.0))
+        pid = index.sentence_passage[claim.sentence_id]
+        # not retrieved by rank: no fused or BM25 score, but its cosine with the question is real
+        ranked.append(RankedPassage(index.passages[pid], 0.0, float(index.passage_vectors[pid] @ query.vector), 0.0))
         return len(ranked)
 
     ending = disagreement_sentence(conflicts, marker)
