@@ -367,3 +367,13 @@ def test_sources_that_disagree_on_when_wakefield_was_judged_inadequate_are_both_
     heads = page.locator("#timeline .tl-date").all_inner_texts()
     assert "June 2018" in heads and "July 2018" in heads
     assert heads.index("June 2018") < heads.index("July 2018")  # oldest first
+
+
+def test_the_page_says_newer_material_exists(page):
+    turn = ask(page, "Since when has the local authority been judged inadequate?")
+    note = turn.locator(".newer")
+    note.wait_for()
+    assert "Newer material on this exists" in note.inner_text() and "2021-11-24" in note.inner_text()
+    note.locator("a").first.click()
+    page.locator("#doc-passage").wait_for()
+    assert "2018" in page.locator("#doc-passage").inner_text()

@@ -19,11 +19,9 @@ from index.answer.compose import Answer, cite
 from index.answer.conflicts import Conflict, anchors_for, disagreement_sentence, find_conflicts, same_event
 from index.answer.scoring import PRIMARY_KINDS, ScoredSentence
 from index.answer.search import RankedPassage, SearchFilters, allowed_passages
-from index.build.claims import KEY_FAMILY, Claim, event_keys, years_named
+from index.build.claims import EVENT_KEYS, Claim, event_keys, years_named
 from index.build.store import InspectionIndex
 
-# Event words from the vocabulary, not a fallback word: only these say two documents speak of one event.
-_EVENT_KEYS = frozenset(KEY_FAMILY) | frozenset(KEY_FAMILY.values()) | {"audit", "letter", "appointment", "departure", "vacancy", "caseload", "referrals"}
 
 
 @dataclass(frozen=True)
@@ -72,8 +70,18 @@ def claims_in_play(
         top = [c for c in top if any(same_event(c.about, k) for k in keys)]
     anchors = top + anchors_for(keys, years_named(query.text), retrieved)
     seen = {(c.sentence_id, c.value_start) for c in retrieved}
-    rest = [c for c in index.claims if (c.sentence_id, c.value_start) not in seen and (allowed_docs is None or c.doc_id in allowed_docs)]
+    rest = [
+        c
+        for key in related_keys(index, {a.about for a in anchors})
+        for c in index.claims_by_key[key]
+        if (c.sentence_id, c.value_start) not in seen and (allowed_docs is None or c.doc_id in allowed_docs)
+    ]
     return anchors, retrieved + rest
+
+
+def related_keys(index: InspectionIndex, keys: set[str]) -> list[str]:
+    """The stored keys naming the same event as one of `keys` (a handful: the index is looked up by key)."""
+    return [k for k in index.claims_by_key if any(same_event(k, key) for key in keys)]
 
 
 def allowed_docs(index: InspectionIndex, filters: SearchFilters) -> set[str] | None:
@@ -146,16 +154,22 @@ def newer_sources(index: InspectionIndex, answer: Answer, allowed_docs: set[str]
     sids = index.passage_sentences[first.passage.passage_id]
     if first.highlights:
         sids = [sid for sid in sids if (index.sentences[sid].start, index.sentences[sid].end) in first.highlights]
-    keys = {c.about for sid in sids for c in index.sentence_claims.get(sid, []) if c.about in _EVENT_KEYS}
-    if not keys:
+    # the first citation's events, by vocabulary key (a fallback word says too little to match documents on)
+    events = [c for sid in sids for c in index.sentence_claims.get(sid, []) if c.about in EVENT_KEYS and c.resolved != "unresolved"]
+    if not events:
         return ()
+
+    def same_thing(c: Claim) -> bool:
+        # the same event: its key, and for a date the same year (the 2021 visit is not the 2019 one)
+        return any(c.kind == e.kind and same_event(c.about, e.about) and (c.kind == "figure" or c.year == e.year) for e in events)
+
     found: dict[str, NewerSource] = {}
-    for claim in index.claims:
+    # in document order, so each newer document is represented by its first sentence on the event
+    for claim in sorted((c for key in related_keys(index, {e.about for e in events}) for c in index.claims_by_key[key]), key=lambda c: c.sentence_id):
         doc = index.documents[claim.doc_id]
         if claim.doc_id in found or doc.published is None or doc.published <= published:
             continue
-        if allowed_docs is not None and claim.doc_id not in allowed_docs:
+        if (allowed_docs is not None and claim.doc_id not in allowed_docs) or not same_thing(claim):
             continue
-        if any(same_event(claim.about, k) for k in keys):
-            found[claim.doc_id] = NewerSource(claim.doc_id, doc.published.isoformat(), claim.start, claim.end)
+        found[claim.doc_id] = NewerSource(claim.doc_id, doc.published.isoformat(), claim.start, claim.end)
     return tuple(sorted(found.values(), key=lambda n: n.published, reverse=True))

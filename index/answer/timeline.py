@@ -12,10 +12,8 @@ from dataclasses import dataclass
 
 from index.answer.conflicts import clash, same_event
 from index.answer.scoring import PRIMARY_KINDS
-from index.build.claims import EVENT_TERMS, Claim
+from index.build.claims import EVENT_KEYS, Claim
 from index.build.store import InspectionIndex
-
-EVENT_KEYS = frozenset(key for _, key in EVENT_TERMS)
 
 
 @dataclass(frozen=True)

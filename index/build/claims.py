@@ -57,6 +57,7 @@ EVENT_TERMS: list[tuple[str, str]] = [
     (r"caseloads?", "caseload"),
     (r"referrals?", "referrals"),
 ]
+EVENT_KEYS = frozenset(key for _, key in EVENT_TERMS)  # keys from the vocabulary, not a fallback word
 _EVENT_RES = [(re.compile(rf"\b(?:{pattern})\b", re.IGNORECASE), key) for pattern, key in EVENT_TERMS]
 # Keys that are a kind of another: "focused visit" is a visit; a judgement is given at an inspection.
 KEY_FAMILY = {

@@ -108,6 +108,14 @@ class InspectionIndex:
         return out
 
     @cached_property
+    def claims_by_key(self) -> dict[str, list[Claim]]:
+        """The claims about each event or measure key: a question's event is checked against these, not every claim."""
+        out: dict[str, list[Claim]] = {}
+        for c in self.claims:
+            out.setdefault(c.about, []).append(c)
+        return out
+
+    @cached_property
     def sentence_passage(self) -> dict[int, int]:
         """The first passage holding each sentence id (where a conflict's other side is cited from)."""
         out: dict[int, int] = {}
