@@ -67,6 +67,11 @@ def test_figures_counts_percentages_and_money_not_phone_numbers_or_years():
     assert (duration.number, duration.unit, duration.about) == (2, "week", "visit")
 
 
+def test_month_words_that_are_ordinary_words_are_months_only_when_capitalised():
+    assert [c for c in claims_of("Leaders may improve the service; staff march on.") if c.kind == "date"] == []
+    assert one("The focused visit in May found weaknesses.").month_lo == 5
+
+
 def test_event_keys_of_a_question_keep_the_most_specific():
     assert event_keys("When did the inspection that judged the council inadequate take place?") == {"judged inadequate"}
     assert event_keys("what month was the focused visit?") == {"focused visit"}

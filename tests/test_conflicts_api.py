@@ -109,3 +109,9 @@ def test_claims_are_stored_counted_in_the_manifest_and_checked_on_load(built_ind
     # ... and counts as out of date, so the next 'inspectqa index build' adds them (re-using every vector)
     assert index_is_current(settings.model_copy(update={"index_dir": index_dir})) is True
     assert index_is_current(settings.model_copy(update={"index_dir": copy})) is False
+    # claims extracted by other rules are out of date too
+    manifest.update(claim_count=0, claim_rules=-1)
+    (copy / "claims.jsonl").write_text("", encoding="utf-8")
+    (copy / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    assert load_index(copy, settings).claims == []
+    assert index_is_current(settings.model_copy(update={"index_dir": copy})) is False

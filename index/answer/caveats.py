@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from index.answer.answer_type import AnswerType
 from index.answer.query import Query
 from index.answer.compose import Answer, cite
-from index.answer.conflicts import Conflict, anchors_for, disagreement_sentence, find_conflicts, same_event
+from index.answer.conflicts import anchors_for, disagreement_sentence, find_conflicts, same_event
 from index.answer.scoring import PRIMARY_KINDS, ScoredSentence
 from index.answer.search import RankedPassage, SearchFilters, allowed_passages
 from index.build.claims import EVENT_KEYS, Claim, event_keys, years_named
@@ -131,16 +131,6 @@ def with_conflicts(
     extra = cite(index, ranked[len(answer.citations):])
     added = tuple(dataclasses.replace(c, n=len(answer.citations) + i, for_disagreement=True) for i, c in enumerate(extra, 1))
     return dataclasses.replace(answer, answer=f"{answer.answer} {ending}", citations=answer.citations + added, conflicts=tuple(conflicts))
-
-
-def conflict_markers(index: InspectionIndex, answer: Answer, conflict: Conflict) -> list[tuple[Claim, int]]:
-    """Each claim of `conflict` with the number of the citation holding its sentence."""
-    out = []
-    for side in conflict.sides:
-        for claim in side:
-            n = next(c.n for c in answer.citations if claim.sentence_id in index.passage_sentences[c.passage.passage_id])
-            out.append((claim, n))
-    return out
 
 
 def newer_sources(index: InspectionIndex, answer: Answer, allowed_docs: set[str] | None) -> tuple[NewerSource, ...]:

@@ -11,6 +11,7 @@ from typing import Callable
 import numpy as np
 
 from index.build.ann import FaissBackend, choose_faiss_factory, search_params_for
+from index.build.claims import RULES_VERSION as CLAIM_RULES
 from index.build.claims import Claim, document_claims
 from index.build.chunk import Passage, Sentence, passage_spans, sentence_spans
 from index.build.embed import Encoder
@@ -88,8 +89,8 @@ def index_is_current(settings: Settings, documents: list[Document] | None = None
         return False
     if manifest.mismatches(settings):
         return False
-    if manifest.claim_count is None:
-        return False  # built before claims were extracted: a rebuild adds them, re-using every vector
+    if manifest.claim_count is None or manifest.claim_rules != CLAIM_RULES:
+        return False  # claims missing or extracted by other rules: a rebuild redoes them, re-using every vector
     return manifest.corpus_hash == corpus_hash(load_corpus(settings.corpus_dir) if documents is None else documents)
 
 
@@ -166,6 +167,7 @@ def build_index(
         faiss_search_params=search_params_for(factory),
         boilerplate_count=len(boilerplate),
         claim_count=len(claims),
+        claim_rules=CLAIM_RULES,
     )
     swap_in(settings.index_dir, write_build(settings.index_dir, contents, manifest))
     return manifest

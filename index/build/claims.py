@@ -25,6 +25,9 @@ import datetime as dt
 import re
 from dataclasses import asdict, dataclass
 
+# Raised whenever the extraction rules change what they extract: an index built with other rules is out of date.
+RULES_VERSION = 1
+
 MONTHS = {m: i for i, m in enumerate(
     ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"], 1)}
 MONTHS.update({m[:3]: i for m, i in list(MONTHS.items())} | {"sept": 9})
@@ -94,8 +97,8 @@ _DATE_RES: list[tuple[str, re.Pattern]] = [
     ("y", re.compile(rf"(?<![\d£$.,/:-])\b(?P<y>{_Y})\b(?![\d%/:-]|\.\d|\s*(?:per ?cent|percent))", re.I)),
     ("rel_y", re.compile(r"\b(?:(?P<n>\d+|one|two|three|four|five|six|seven|eight|nine|ten) years? ago|(?P<this>this|last) year)\b", re.I)),
 ]
-# Abbreviated month words that are ordinary words too: only as full names, or followed by a day/year.
-_AMBIGUOUS_MONTHS = {"may", "mar", "jan", "dec", "sept", "sep", "june", "july"}
+# Month words that are ordinary words too, or abbreviations: a month only when capitalised.
+_AMBIGUOUS_MONTHS = {"may", "march", "mar", "jan", "feb", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec"}
 
 _APPROX = re.compile(r"\b(?:around|about|approximately|nearly|almost|roughly|some|over|more than|fewer than|less than|up to|at least|just under|just over|circa|c\.)\s*$", re.I)
 _FIGURE_RE = re.compile(
@@ -221,10 +224,8 @@ def _date_claims(sentence: str, base: int, ref: tuple[int, int, str] | None, tak
                 continue
             groups = m.groupdict()
             mword = groups.get("m")
-            if mword and mword.lower() in _AMBIGUOUS_MONTHS and name in ("rel_m",) and mword.lower() in ("may", "mar", "jan", "dec", "sept", "sep"):
-                continue  # "in may", "last dec": too often not a month
-            if mword and mword.lower() == "may" and name in ("dm", "md") and not mword[0].isupper():
-                continue
+            if mword and mword[0].islower() and mword.lower().rstrip(".") in _AMBIGUOUS_MONTHS:
+                continue  # "we may", "to march on", "since jan": a month is written with a capital
             year = int(groups["y"]) if groups.get("y") else None
             month = _month(mword) if mword else None
             d1, d2 = _day(groups.get("d1")), _day(groups.get("d2"))

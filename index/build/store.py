@@ -56,6 +56,7 @@ class IndexManifest:
     # dated and numbered claims (claims.jsonl); None in indexes built before claims were extracted,
     # which load with no claims (no conflicts, empty timeline) until rebuilt
     claim_count: int | None = None
+    claim_rules: int | None = None  # index.build.claims.RULES_VERSION the claims were extracted with
 
     @classmethod
     def from_json(cls, data: dict) -> "IndexManifest":
