@@ -121,3 +121,11 @@ def test_find_conflicts_groups_sides_primary_first_and_the_fixed_sentence_names_
     # nothing anchored on the event asked about: nothing flagged
     assert find_conflicts([], [june, july]) == []
     assert anchors_for({"focused visit"}, {2018}, [july, _date("focused visit", 2018, 3, sid=9)])[0].sentence_id == 9
+
+
+def test_numbers_in_names_impossible_days_and_counts_after_a_year_are_handled():
+    figures = [c for c in claims_of("Section 47 enquiries rose to 1,234 referrals in 2019/20.") if c.kind == "figure"]
+    assert [(c.number, c.about) for c in figures] == [(1234, "referrals")]
+    assert [c.value for c in claims_of("Rated Good in March 2022 after 31 February checks.") if c.kind == "date"] == ["March 2022"]
+    counted = [c for c in claims_of("In early 2019 two social workers left.") if c.kind == "figure"]
+    assert [(c.number, c.about, c.value) for c in counted] == [(2, "workers", "two social workers")]

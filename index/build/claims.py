@@ -26,7 +26,7 @@ import re
 from dataclasses import asdict, dataclass
 
 # Raised whenever the extraction rules change what they extract: an index built with other rules is out of date.
-RULES_VERSION = 1
+RULES_VERSION = 2
 
 MONTHS = {m: i for i, m in enumerate(
     ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"], 1)}
@@ -106,9 +106,10 @@ _FIGURE_RE = re.compile(
     r"|(?P<pct>\b\d+(?:\.\d+)?\s?(?:%|per ?cent\b|percent\b))"
     r"|(?P<count>(?<![\d:/£.-])\b(?:\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?|"
     + "|".join(w for w in NUMBER_WORDS if NUMBER_WORDS[w] >= 2)
-    + r")\b(?:-| )(?P<unit>[a-z'‘’\"“”][\w'‘’\"“”-]*(?: [\w'‘’\"“”-]+){0,3}))",
+    + r")\b(?:-| )(?=[a-z'‘’\"“”])(?P<unit>))",
     re.I,
 )
+_LABEL_BEFORE = re.compile(r"\b(?:section|sections|regulation|paragraph|page|chapter|part|schedule|article|level|stage|year|tier|step|room|no\.?|number)\s*$", re.I)
 _PHONE_LIKE = re.compile(r"\d[\d ]{6,}\d")
 _TIME_UNITS = {"day", "week", "month", "year", "hour", "minute"}
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]+")
@@ -259,6 +260,11 @@ def _date_claims(sentence: str, base: int, ref: tuple[int, int, str] | None, tak
                     # first such month after the latest the undated text states: it reports what came after
                     year = ref[0] if month > ref[1] else ref[0] + 1
                     resolved = "inferred"
+            if d1 and month and year:
+                try:
+                    dt.date(year, month, max(d1, d2 or d1))
+                except ValueError:
+                    continue  # "31 February": not a date
             found.append(dict(
                 value_start=base + m.start(), value_end=base + m.end(), lo=m.start(), hi=m.end(), kind="date",
                 year=year, month_lo=lo_m, month_hi=hi_m, day_lo=d1, day_hi=d2 or d1, grain=grain, resolved=resolved,
@@ -270,7 +276,10 @@ def _date_claims(sentence: str, base: int, ref: tuple[int, int, str] | None, tak
 def _figure_claims(sentence: str, base: int, taken: list[tuple[int, int]]) -> list[dict]:
     phones = [(m.start(), m.end()) for m in _PHONE_LIKE.finditer(sentence)]
     found = []
-    for m in _FIGURE_RE.finditer(sentence):
+    pos = 0
+    while (m := _FIGURE_RE.search(sentence, pos)) is not None:
+        # one character on, not past the match: a skipped "2019 two ..." must not hide "two social workers"
+        pos = m.start() + 1
         if any(a < m.end() and m.start() < b for a, b in taken + phones):
             continue
         if m["money"]:
@@ -284,20 +293,26 @@ def _figure_claims(sentence: str, base: int, taken: list[tuple[int, int]]) -> li
             number = float(re.match(r"\d+(?:\.\d+)?", raw).group())
             end = m.end("pct")
         else:
+            if _LABEL_BEFORE.search(sentence[: m.start()]):
+                continue  # "section 47 enquiries", "Year 6 pupils": a name with a number in it, not a count
             head = re.match(r"[\d,.]+|\w+", m["count"]).group()
             number = float(head.replace(",", "")) if head[0].isdigit() else float(NUMBER_WORDS[head.lower()])
-            # the measure is the first content word after the number ("66 'closed for review' cases" -> closed)
-            words = [w.lower() for w in _WORD.findall(m["unit"])]
+            # the words after the number: what it counts, or the unit of a duration
+            following = sentence[m.start("unit") : m.start("unit") + 80]
+            words = [w.lower() for w in _WORD.findall(following)][:4]
             content = [w for w in words if w not in STOPWORDS]
             if not content:
                 continue
-            unit = words[0] if words[0].rstrip("s") in _TIME_UNITS else content[0]
+            # what is counted is usually the first plural among the next words ("two social workers", "66 'closed for
+            # review' cases"), else the first content word ("45 children")
+            plural = [w for w in content[:3] if w.endswith("s") and not w.endswith("ss")]
+            unit = words[0] if words[0].rstrip("s") in _TIME_UNITS else plural[0] if plural else content[0]
             unit_word = unit
             if unit in MONTHS or unit in SEASONS or unit in ("pm", "am"):
                 continue
             grain = "count"
-            # the value's words end with its unit word ("66 'closed for review' cases" ends at "closed")
-            unit_at = next(w for w in _WORD.finditer(m["unit"]) if w.group().lower() == unit_word)
+            # the value's words end with its unit word
+            unit_at = next(w for w in _WORD.finditer(following) if w.group().lower() == unit_word)
             unit = unit.rstrip("s") if unit.rstrip("s") in _TIME_UNITS else unit
             end = m.start("unit") + unit_at.end()
         found.append(dict(
