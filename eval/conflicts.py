@@ -127,7 +127,8 @@ def run_conflicts(path: Path, answerer, out: Path, top_k: int) -> dict:
     return figures
 
 
-def print_figures(figures: dict, file=sys.stdout) -> None:
+def print_figures(figures: dict, file=None) -> None:
+    file = file or sys.stdout  # looked up per call, so a redirected stdout is honoured
     rows = [
         ("conflict recall", figures["recall"], f"{figures['contested']} contested questions"),
         ("conflict precision", figures["precision"], f"{figures['flagged']} conflicts flagged over all questions"),
