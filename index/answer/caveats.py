@@ -14,14 +14,13 @@ import re
 from dataclasses import dataclass
 
 from index.answer.answer_type import AnswerType
-from index.answer.query import Query
 from index.answer.compose import Answer, cite
 from index.answer.conflicts import anchors_for, disagreement_sentence, find_conflicts, same_event
+from index.answer.query import Query
 from index.answer.scoring import PRIMARY_KINDS, ScoredSentence
 from index.answer.search import RankedPassage, SearchFilters, allowed_passages
 from index.build.claims import EVENT_KEYS, Claim, event_keys, years_named
 from index.build.store import InspectionIndex
-
 
 
 @dataclass(frozen=True)
@@ -55,9 +54,10 @@ def claims_in_play(
     """(anchors, pool): the claims an answer is about, and the claims they are checked against.
 
     Anchors are the claims of the retrieved sentences scoring within `margin` of the best one (only those
-    about an event the question names, when it names one), and the retrieved claims about an event the question names (in a year it names, when it names one). The pool
-    is every claim of the material the caller's filters let through, retrieved sentences first: a side
-    that retrieval ranked low is still a side."""
+    about an event the question names, when it names one), and the retrieved claims about an event the
+    question names (in a year it names, when it names one). The pool is the retrieved claims, then every
+    other claim on the anchors' events in the material the caller's filters let through: a side that
+    retrieval ranked low is still a side."""
     if not scored:
         return [], []
     retrieved = [c for s in scored for c in index.sentence_claims.get(s.sentence.sentence_id, [])]
