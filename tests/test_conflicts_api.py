@@ -115,3 +115,11 @@ def test_claims_are_stored_counted_in_the_manifest_and_checked_on_load(built_ind
     (copy / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     assert load_index(copy, settings).claims == []
     assert index_is_current(settings.model_copy(update={"index_dir": copy})) is False
+
+
+def test_a_timeline_question_stays_out_of_the_logs(client, caplog):
+    caplog.set_level("DEBUG")
+    assert client.get("/timeline", params={"q": "when did the zanzibar quokka audit happen"}).status_code == 200
+    assert any(r.name == "inspectqa.access" for r in caplog.records)  # the request was logged ...
+    # ... without its question (the test client's own httpx line, which is not the service's, aside)
+    assert not [r for r in caplog.records if r.name.startswith(("inspectqa", "uvicorn", "fastapi")) and "quokka" in r.getMessage() + str(getattr(r, "fields", ""))]
