@@ -187,6 +187,8 @@ def run(args: argparse.Namespace, settings: Settings | None = None, encoder=None
     from eval.runner import evaluate
     from index.settings import get_settings
 
+    if getattr(args, "conflicts", None):
+        return _run_conflicts(args, settings, encoder)
     if args.questions is None:
         raise EvaluationError(f"no --questions given and no dev set at {DEV_QUESTIONS}")
     questions = load_questions(args.questions)
@@ -210,6 +212,26 @@ def run(args: argparse.Namespace, settings: Settings | None = None, encoder=None
     for label, path in written.items():
         print(f"{label}: {path}")
     return _gate(gate, result) if gate else 0
+
+
+def _run_conflicts(args: argparse.Namespace, settings: Settings | None, encoder) -> int:
+    """--conflicts: our pipeline's conflict recall and precision on a labelled conflict set."""
+    from eval.conflicts import print_figures, run_conflicts
+    from index.settings import get_settings
+
+    if args.url:
+        raise EvaluationError("--conflicts runs our pipeline in process; drop --url (a running service's /ask carries the same conflicts)")
+    if not Path(args.conflicts).is_file():
+        raise EvaluationError(f"no conflict set at {args.conflicts}; the repository's is eval/gold/conflicts.jsonl")
+    settings = settings or get_settings()
+    log = (lambda message: None) if args.quiet else (lambda message: print(message, file=sys.stderr))
+    with tempfile.TemporaryDirectory(prefix="inspectqa-eval-") as work:
+        lab = _Lab(settings, encoder, Path(work), log)
+        base_settings, index = lab.base_index()
+        figures = run_conflicts(Path(args.conflicts), lab.answerer(base_settings, index), args.out, args.top_k)
+    print_figures(figures)
+    print(f"\ndetail: {Path(args.out) / 'conflicts.json'}")
+    return 0
 
 
 def _floors_for(args: argparse.Namespace):
@@ -283,4 +305,11 @@ def register(subparsers) -> None:
         "the quality gate `make test` runs",
     )
     cmd.add_argument("--quiet", action="store_true", help="no progress bar or build messages")
+    cmd.add_argument(
+        "--conflicts",
+        type=Path,
+        metavar="FILE",
+        help="instead: score the conflicts /ask flags against a labelled conflict set (e.g. eval/gold/conflicts.jsonl): "
+        "conflict recall and precision, written to OUT/conflicts.json",
+    )
     cmd.set_defaults(func=run)

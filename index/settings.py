@@ -36,6 +36,12 @@ class Settings(BaseSettings):
     chunk_size: int = Field(1000, ge=100, le=8000, description="Largest passage, in characters.")
     chunk_overlap: int = Field(200, ge=0, le=4000, description="Characters two neighbouring passages may share.")
     top_k: int = Field(5, ge=1, le=20, description="Citations returned when a request does not say.")
+    conflict_margin: float = Field(
+        0.1,
+        ge=0.0,
+        le=1.0,
+        description="Sentences scoring within this much of the best one are checked for disagreeing dates and figures (conflicts in /ask).",
+    )
     candidates: int = Field(30, ge=5, le=1000, description="Passages each retriever (dense, BM25) hands to fusion.")
     rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant.")
     distinct_citations: bool = Field(

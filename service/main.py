@@ -16,7 +16,7 @@ from service.config import get_service_settings, service_settings
 from service.access import Authenticator, AuthMiddleware
 from service.errors import install_error_handlers
 from service.limits import BodyLimitMiddleware, RateLimitMiddleware, TimeoutMiddleware
-from service.routes import admin, ask, documents, feedback, health, metrics, ui
+from service.routes import admin, ask, documents, feedback, health, metrics, timeline, ui
 from service.routes import reload as reload_route
 from service.state import ServiceState
 
@@ -50,7 +50,7 @@ def create_app(settings: Settings | None = None, encoder: Encoder | None = None)
     app.state.service = ServiceState(settings=settings)
     app.state.metrics = observe.Metrics()
     install_error_handlers(app)
-    for module in (ask, documents, health, feedback, admin, metrics, reload_route):
+    for module in (ask, documents, health, feedback, admin, metrics, reload_route, timeline):
         app.include_router(module.router)
     ui.install(app)
     # Middleware runs outermost-last-added: request id/metrics/log > CORS > body cap > auth > rate > timeout > routes.

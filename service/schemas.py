@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from index.answer.compose import Answer, Citation
+from index.answer.scoring import PRIMARY_KINDS
 from index.answer.search import SearchFilters
 from index.ingest.corpus import KIND_PATTERN
 
@@ -93,12 +94,38 @@ class CitationOut(BaseModel):
     pages: list[int] | None = Field(
         None, description="[first, last] page the passage lies on; the answer sentences' own pages are in highlights[].page."
     )
+    for_disagreement: bool = Field(
+        False,
+        description="True for a citation added after the top_k ranked ones because it holds a side of a disagreement "
+        "(see conflicts); the ranked citations come first and keep their order.",
+    )
 
 
 def _span(citation: Citation, i: int) -> Span:
     start, end = citation.highlights[i]
     pages = citation.highlight_pages[i] if i < len(citation.highlight_pages) else None
     return Span(start=start, end=end, page=pages[0] if pages else None, pages=list(pages) if pages else None)
+
+
+class ConflictClaimOut(BaseModel):
+    value: str = Field(description="The date or figure as this source gives it; an inferred year in brackets, e.g. 'February (2018)'.")
+    n: int = Field(description="The citation holding the sentence that says it.")
+    doc_id: str
+    start: int = Field(description="The sentence, as offsets into GET /documents/{doc_id} text.")
+    end: int
+    primary: bool = Field(description="True for the inspectorate's own letter or report.")
+
+
+class ConflictOut(BaseModel):
+    about: str = Field(description="The event or measure the sources disagree on, as a short key ('inspection', 'focused visit').")
+    claims: list[ConflictClaimOut] = Field(description="Every side, the primary source first where there is one.")
+
+
+class NewerOut(BaseModel):
+    doc_id: str
+    published: str
+    start: int = Field(description="A sentence of the newer document about the same event, as document offsets.")
+    end: int
 
 
 class AskResponse(BaseModel):
@@ -113,9 +140,21 @@ class AskResponse(BaseModel):
     )
     citations: list[CitationOut]
     took_ms: float
+    conflicts: list[ConflictOut] = Field(
+        default_factory=list,
+        description="Where the cited sources give different dates or figures for the same event or measure: each side with its "
+        "citation. The answer then ends with one sentence naming the disagreement.",
+    )
+    newer: list[NewerOut] = Field(
+        default_factory=list, description="Newer dated documents that speak about the same event or measure as the first citation."
+    )
 
     @classmethod
     def from_answer(cls, answer: Answer, took_ms: float) -> "AskResponse":
+        def number(claim) -> int:
+            return next(c.n for c in answer.citations if c.passage.doc_id == claim.doc_id and c.passage.start <= claim.start < c.passage.end)
+
+        kinds = {c.passage.doc_id: c.kind for c in answer.citations}
         return cls(
             question=answer.question,
             answer=answer.answer,
@@ -135,11 +174,53 @@ class AskResponse(BaseModel):
                     highlights=[_span(c, i) for i in range(len(c.highlights))],
                     page=c.page,
                     pages=list(c.pages) if c.pages else None,
+                    for_disagreement=c.for_disagreement,
                 )
                 for c in answer.citations
             ],
             took_ms=took_ms,
+            conflicts=[
+                ConflictOut(
+                    about=conflict.about,
+                    claims=[
+                        ConflictClaimOut(
+                            value=claim.value, n=number(claim), doc_id=claim.doc_id, start=claim.start, end=claim.end,
+                            primary=kinds.get(claim.doc_id) in PRIMARY_KINDS,
+                        )
+                        for side in conflict.sides
+                        for claim in side
+                    ],
+                )
+                for conflict in answer.conflicts
+            ],
+            newer=[NewerOut(doc_id=n.doc_id, published=n.published, start=n.start, end=n.end) for n in answer.newer],
         )
+
+
+class TimelineSource(BaseModel):
+    doc_id: str
+    title: str
+    kind: str
+    published: str | None
+    value: str = Field(description="The date as this source gives it.")
+    start: int = Field(description="The sentence, as offsets into GET /documents/{doc_id} text.")
+    end: int
+    text: str = Field(description="The sentence, verbatim: equals the document text from start to end.")
+    primary: bool
+
+
+class TimelineEvent(BaseModel):
+    date: str = Field(description="The date, at the grain the source gives it: '2018', 'summer 2018', 'July 2018', '9-10 October 2019'.")
+    sort_date: str = Field(description="ISO date of the start of that period, for ordering.")
+    about: str = Field(description="The event, as a short key made from the sentence's words.")
+    citation: TimelineSource
+    agree: list[TimelineSource] = Field(description="Other sources giving a compatible date for the same event.")
+    disagree: list[TimelineSource] = Field(description="Other sources giving a different date for the same event.")
+
+
+class TimelineResponse(BaseModel):
+    q: str | None
+    events: list[TimelineEvent] = Field(description="Dated events, oldest first.")
 
 
 class PassageOut(BaseModel):

@@ -12,11 +12,13 @@ def test_ask_returns_a_cited_extractive_answer(client):
     body = client.post("/ask", json={"question": QUESTION}).json()
     assert set(body) >= {"question", "answer", "answerable", "citations", "took_ms"}
     assert body["answerable"] is True
-    assert len(body["citations"]) == 5
+    # the sources disagree on this one (tests/test_conflicts_api.py): a side no ranked passage holds is cited after them
+    ranked = [c for c in body["citations"] if not c["for_disagreement"]]
+    assert len(ranked) == 5 and body["citations"][:5] == ranked
     assert "[1]" in body["answer"] or "[2]" in body["answer"]
     for citation in body["citations"]:
         assert set(citation) >= {"n", "doc_id", "title", "kind", "published", "text", "start", "end", "score"}
-    assert [c["n"] for c in body["citations"]] == [1, 2, 3, 4, 5]
+    assert [c["n"] for c in body["citations"]] == list(range(1, len(body["citations"]) + 1))
 
 
 def test_every_answer_sentence_is_verbatim_from_its_cited_passage(client, dev_questions):
@@ -71,7 +73,8 @@ def test_an_abstention_says_which_rule_declined(client, question, reason):
 
 
 def test_top_k_sets_the_number_of_citations(client):
-    assert len(client.post("/ask", json={"question": QUESTION, "top_k": 2}).json()["citations"]) == 2
+    citations = client.post("/ask", json={"question": QUESTION, "top_k": 2}).json()["citations"]
+    assert len([c for c in citations if not c["for_disagreement"]]) == 2
 
 
 def test_filters_restrict_citations(client):
@@ -97,7 +100,7 @@ def test_search_returns_ranked_passages(client):
 @pytest.mark.parametrize("question", [QUESTION, "Did social workers provide reports for reviews of children in care?"])
 def test_search_ranks_passages_as_ask_cites_them(client, question):
     # a caller doing its own answering gets the sentence-reranked order, not the raw fusion order
-    cited = [c["text"] for c in client.post("/ask", json={"question": question, "top_k": 5}).json()["citations"]]
+    cited = [c["text"] for c in client.post("/ask", json={"question": question, "top_k": 5}).json()["citations"] if not c["for_disagreement"]]
     found = [p["text"] for p in client.post("/search", json={"question": question, "top_k": 5}).json()["passages"]]
     assert found == cited
 
@@ -197,9 +200,12 @@ def test_inspectqa_top_k_applies_when_a_request_gives_none(settings, encoder, bu
     configured = ServiceSettings(index_dir=settings.index_dir, feedback_db=settings.feedback_db, auth="off", rate_limit_per_minute=0)
     with TestClient(create_app(configured, encoder)) as http:
         question = {"question": "When was the council judged inadequate?"}
-        assert len(http.post("/ask", json=question).json()["citations"]) == 2
+        def ranked(body):  # the top_k ranked citations; a side of a disagreement may be cited after them
+            return [c for c in body["citations"] if not c["for_disagreement"]]
+
+        assert len(ranked(http.post("/ask", json=question).json())) == 2
         assert len(http.post("/search", json=question).json()["passages"]) == 2
-        assert len(http.post("/ask", json={**question, "top_k": 4}).json()["citations"]) == 4
+        assert len(ranked(http.post("/ask", json={**question, "top_k": 4}).json())) == 4
         top_k = http.get("/openapi.json").json()["components"]["schemas"]["AskRequest"]["properties"]["top_k"]
         bounds = next(option for option in top_k["anyOf"] if option.get("type") == "integer")
         assert (bounds["minimum"], bounds["maximum"]) == (1, 20)

@@ -341,3 +341,39 @@ def test_axe_finds_no_accessibility_violations(page):
         response = axe.run(page).response
         violations = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in response["violations"]]
         assert violations == [], f"at {width} px"
+
+
+def test_sources_that_disagree_on_when_wakefield_was_judged_inadequate_are_both_shown_primary_first(page):
+    turn = ask(page, "When was Wakefield judged inadequate?")
+    box = turn.locator(".conflicts")
+    box.wait_for()
+    claims = box.locator(".conflict-claim")
+    values = [claims.nth(i).locator(".conflict-value").inner_text() for i in range(claims.count())]
+    assert "July 2018" in values and "June 2018" in values
+    # the inspectorate's own letter comes first and says so
+    assert claims.first.locator(".conflict-value").inner_text() == "July 2018"
+    assert "inspectorate's own" in claims.first.inner_text()
+    assert "Monitoring visit" in claims.first.locator(".conflict-source").inner_text()
+    # each side links to a cited source card, and the answer names the disagreement
+    for i in range(claims.count()):
+        n = claims.nth(i).locator(".marker").inner_text().strip("[]")
+        assert turn.locator(f"#cite-{turn.get_attribute('id').removeprefix('turn-')}-{n}").count() == 1
+    assert re.search(r"Sources disagree on the date: July 2018 \[\d+\], June 2018 \[\d+\]\.$", turn.locator(".answer-text").inner_text().strip())
+    # a "when" question links into the timeline, which marks the disputed month
+    turn.locator(".timeline-link button").click()
+    page.locator("#timeline").wait_for()
+    disputed = page.locator("#timeline .tl-event.disputed")
+    assert disputed.count() >= 2
+    heads = page.locator("#timeline .tl-date").all_inner_texts()
+    assert "June 2018" in heads and "July 2018" in heads
+    assert heads.index("June 2018") < heads.index("July 2018")  # oldest first
+
+
+def test_the_page_says_newer_material_exists(page):
+    turn = ask(page, "Since when has the local authority been judged inadequate?")
+    note = turn.locator(".newer")
+    note.wait_for()
+    assert "Newer material on this exists" in note.inner_text() and "2021-11-24" in note.inner_text()
+    note.locator("a").first.click()
+    page.locator("#doc-passage").wait_for()
+    assert "2018" in page.locator("#doc-passage").inner_text()

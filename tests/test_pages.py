@@ -19,18 +19,19 @@ from index.build.chunk import sentence_spans
 from index.ingest.extract import extract_text
 from index.ingest.pages import page_at, page_range
 from index.settings import Settings
+from service.config import ServiceSettings
 
 REPORT_ID = "thornbury-inspection-report"
 
 
-def _settings(tmp_path, corpus, **extra) -> Settings:
-    return Settings(
+def _settings(tmp_path, corpus, **extra) -> ServiceSettings:
+    return ServiceSettings(
         corpus_dir=corpus, index_dir=tmp_path / "index", feedback_db=tmp_path / "feedback.sqlite3", auth="off", rate_limit_per_minute=0, **extra
     )
 
 
 def _cli(*args) -> tuple[int, str, str]:
-    from service.cli import main
+    from cli.main import main
 
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):

@@ -15,7 +15,8 @@ from pdf_helpers import BROKEN_END, BROKEN_START, make_paged_pdf
 from test_chat_page import CHROMIUM, CHROMIUM_ARGS, ask, open_page, wait_until
 
 from index.build.builder import build_index
-from index.settings import PROJECT_ROOT, Settings
+from index.settings import PROJECT_ROOT
+from service.config import ServiceSettings
 
 pytestmark = pytest.mark.browser
 
@@ -71,13 +72,13 @@ def browser():
 @pytest.fixture(scope="module")
 def pdf_server(tmp_path_factory, encoder):
     """The real corpus plus the three-page Ashdown report, served on 127.0.0.1."""
-    from service.cli import main
+    from cli.main import main
     from service.main import create_app
 
     root = tmp_path_factory.mktemp("pdfview")
     corpus = root / "corpus"
     shutil.copytree(PROJECT_ROOT / "corpus", corpus)
-    settings = Settings(corpus_dir=corpus, index_dir=root / "index", feedback_db=root / "feedback.sqlite3", auth="off", rate_limit_per_minute=0)
+    settings = ServiceSettings(corpus_dir=corpus, index_dir=root / "index", feedback_db=root / "feedback.sqlite3", auth="off", rate_limit_per_minute=0)
     build_index(settings, encoder)
     report = make_paged_pdf(root / "ashdown.pdf", ASHDOWN, "Ashdown inspection report")
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):

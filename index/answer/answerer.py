@@ -3,8 +3,10 @@ rerank the passages, and compose the cited answer or the abstention."""
 
 from __future__ import annotations
 
+import dataclasses
 from functools import lru_cache
 
+from index.answer.caveats import allowed_docs, newer_sources, with_conflicts
 from index.answer.compose import Abstention, Answer, Citation, cite, compose
 from index.answer.query import Query, QueryVectorCache, analyse_question
 from index.answer.scoring import ScoredSentence, boilerplate_lead, pick_answer_sentences, rerank, score_sentences, word_set
@@ -61,4 +63,8 @@ class QuestionAnswerer:
         if chosen and boilerplate_lead(self.index, query, scored, self._tokens) >= s.abstain_boilerplate_margin:
             chosen, reason = [], Abstention.REMOVED_TEXT
         relevance = scored[0].score if scored else 0.0
-        return compose(self.index, question, ranked, chosen, relevance, Abstention(reason) if reason else None)
+        answer = compose(self.index, question, ranked, chosen, relevance, Abstention(reason) if reason else None)
+        # sides that disagree are cited and named; newer material on the first citation's event listed
+        docs = allowed_docs(self.index, filters)
+        answer = with_conflicts(self.index, query, answer, ranked, scored, s.conflict_margin, docs)
+        return dataclasses.replace(answer, newer=newer_sources(self.index, answer, docs))

@@ -49,6 +49,7 @@ class Citation:
     def answer_page(self) -> int | None:
         """The page a reader should turn to: where the first answer sentence starts, else where the passage does."""
         return self.highlight_pages[0][0] if self.highlight_pages else self.page
+    for_disagreement: bool = False  # added after the ranked ones to cite a side of a disagreement (index/answer/caveats.py)
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,8 @@ class Answer:
     citations: tuple[Citation, ...]
     relevance: float  # score of the best sentence, the quantity abstention is decided on
     abstention: Abstention | None = None  # why the material was said not to answer; None when answered
+    conflicts: tuple = ()  # index.answer.conflicts.Conflict: sides of the cited material that disagree
+    newer: tuple = ()  # index.answer.caveats.NewerSource: newer dated documents on the first citation's event
 
 
 def cite(index: InspectionIndex, ranked: list[RankedPassage], highlights: dict[int, list[tuple[int, int]]] | None = None) -> tuple[Citation, ...]:

@@ -11,6 +11,8 @@ from typing import Callable
 import numpy as np
 
 from index.build.ann import FaissBackend, choose_faiss_factory, search_params_for
+from index.build.claims import RULES_VERSION as CLAIM_RULES
+from index.build.claims import Claim, document_claims
 from index.build.chunk import Passage, Sentence, passage_spans, sentence_spans
 from index.build.embed import Encoder
 from index.build.lexical import Lexicon, build_bm25
@@ -87,6 +89,8 @@ def index_is_current(settings: Settings, documents: list[Document] | None = None
         return False
     if manifest.mismatches(settings):
         return False
+    if manifest.claim_count is None or manifest.claim_rules != CLAIM_RULES:
+        return False  # claims missing or extracted by other rules: a rebuild redoes them, re-using every vector
     return manifest.corpus_hash == corpus_hash(load_corpus(settings.corpus_dir, ocr=settings.ocr_reader) if documents is None else documents)
 
 
@@ -111,7 +115,10 @@ def build_index(
     for s in sentences:
         by_doc.setdefault(s.doc_id, []).append(s)
     passage_sentences = [_sentences_inside(p, by_doc[p.doc_id]) for p in passages]
-    log(f"{len(documents)} documents, {len(passages)} passages, {len(sentences)} sentences")
+    claims: list[Claim] = []
+    for doc in documents:
+        claims += document_claims(doc.doc_id, doc.text, doc.published, [(s.sentence_id, s.start, s.end) for s in by_doc.get(doc.doc_id, [])])
+    log(f"{len(documents)} documents, {len(passages)} passages, {len(sentences)} sentences, {len(claims)} dated or numbered claims")
 
     reuse = stored_vectors(settings.index_dir, settings.model)
     before = encoder.texts_encoded
@@ -141,6 +148,7 @@ def build_index(
         vectors=FaissBackend.build(passage_vectors, factory),
         bm25=build_bm25(lexical_texts),
         lexicon=Lexicon.from_texts(lexical_texts),
+        claims=claims,
     )
     manifest = IndexManifest(
         format_version=FORMAT_VERSION,
@@ -158,6 +166,8 @@ def build_index(
         sentence_count=len(sentences),
         faiss_search_params=search_params_for(factory),
         boilerplate_count=len(boilerplate),
+        claim_count=len(claims),
+        claim_rules=CLAIM_RULES,
     )
     swap_in(settings.index_dir, write_build(settings.index_dir, contents, manifest))
     return manifest

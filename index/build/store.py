@@ -2,7 +2,7 @@
 
 An index is a directory anyone can inspect: manifest.json, documents.jsonl (clean text that
 citation offsets point into), passages.jsonl, sentences.jsonl, the vectors as .npy, the FAISS
-file and the BM25 arrays. Builds go to a fresh directory and a symlink is swapped onto it, so
+file, the BM25 arrays, and claims.jsonl (the dates and figures each sentence states, index/build/claims.py). Builds go to a fresh directory and a symlink is swapped onto it, so
 a reader sees the old index or the new one, never half of one. What goes into a build is worked
 out in index.build.builder; this module only knows the format.
 """
@@ -15,7 +15,7 @@ import logging
 import os
 import shutil
 import uuid
-from dataclasses import MISSING, asdict, dataclass, fields
+from dataclasses import MISSING, asdict, dataclass, field, fields
 from functools import cached_property
 from pathlib import Path
 
@@ -26,6 +26,7 @@ logging.getLogger("faiss.loader").setLevel(logging.WARNING)
 
 from index.build.ann import FaissBackend, VectorBackend  # noqa: E402
 from index.build.chunk import Passage, Sentence  # noqa: E402
+from index.build.claims import Claim  # noqa: E402
 from index.build.lexical import Lexicon, load_bm25, save_bm25  # noqa: E402
 from index.errors import IndexCorrupt, IndexNotBuilt, ManifestMismatch  # noqa: E402
 from index.ingest.corpus import Document  # noqa: E402
@@ -52,6 +53,10 @@ class IndexManifest:
     sentence_count: int
     faiss_search_params: str = ""  # nprobe / efSearch applied after loading; absent from older manifests
     boilerplate_count: int = 0
+    # dated and numbered claims (claims.jsonl); None in indexes built before claims were extracted,
+    # which load with no claims (no conflicts, empty timeline) until rebuilt
+    claim_count: int | None = None
+    claim_rules: int | None = None  # index.build.claims.RULES_VERSION the claims were extracted with
 
     @classmethod
     def from_json(cls, data: dict) -> "IndexManifest":
@@ -93,6 +98,32 @@ class InspectionIndex:
     lexicon: Lexicon
     boilerplate: list[str]  # sentences cleaning removed (teasers, adverts): recognised in questions, never cited
     boilerplate_vectors: np.ndarray
+    claims: list[Claim] = field(default_factory=list)  # every date and figure a sentence states, in sentence order
+
+    @cached_property
+    def sentence_claims(self) -> dict[int, list[Claim]]:
+        """The claims of each sentence id that has any."""
+        out: dict[int, list[Claim]] = {}
+        for c in self.claims:
+            out.setdefault(c.sentence_id, []).append(c)
+        return out
+
+    @cached_property
+    def claims_by_key(self) -> dict[str, list[Claim]]:
+        """The claims about each event or measure key: a question's event is checked against these, not every claim."""
+        out: dict[str, list[Claim]] = {}
+        for c in self.claims:
+            out.setdefault(c.about, []).append(c)
+        return out
+
+    @cached_property
+    def sentence_passage(self) -> dict[int, int]:
+        """The first passage holding each sentence id (where a conflict's other side is cited from)."""
+        out: dict[int, int] = {}
+        for pid, ids in enumerate(self.passage_sentences):
+            for sid in ids:
+                out.setdefault(sid, pid)
+        return out
 
     @cached_property
     def passage_doc_ids(self) -> np.ndarray:
@@ -116,6 +147,7 @@ class BuildContents:
     vectors: VectorBackend
     bm25: object
     lexicon: Lexicon
+    claims: list[Claim] = field(default_factory=list)
 
 
 # ---------------------------------------------------------------- writing
@@ -155,6 +187,7 @@ def write_build(index_dir: Path, contents: BuildContents, manifest: IndexManifes
         np.save(build_dir / "sentence_vectors.npy", c.sentence_vectors, allow_pickle=False)
         _write_jsonl(build_dir / "boilerplate.jsonl", ({"text": text, "vector_hash": h} for text, h in zip(c.boilerplate, hashes[n_p + n_s :])))
         np.save(build_dir / "boilerplate_vectors.npy", c.boilerplate_vectors, allow_pickle=False)
+        _write_jsonl(build_dir / "claims.jsonl", (claim.to_json() for claim in c.claims))
         c.vectors.save(build_dir)
         save_bm25(c.bm25, build_dir / "bm25")
         (build_dir / "lexicon.json").write_text(json.dumps(c.lexicon.to_json()), encoding="utf-8")
@@ -251,6 +284,7 @@ def load_index(index_dir: Path, settings: Settings, check_settings: bool = True)
         lexicon = Lexicon.from_json(json.loads((index_dir / "lexicon.json").read_text(encoding="utf-8")))
         boilerplate = [str(r["text"]) for r in _read_jsonl(index_dir / "boilerplate.jsonl")]
         boilerplate_vectors = np.load(index_dir / "boilerplate_vectors.npy", allow_pickle=False)
+        claims = [Claim.from_json(r) for r in _read_jsonl(index_dir / "claims.jsonl")] if manifest.claim_count is not None else []
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
         raise IndexCorrupt(f"index at {index_dir} is damaged ({exc.__class__.__name__}: {exc}); {_REBUILD}") from None
     counts = {
@@ -265,6 +299,8 @@ def load_index(index_dir: Path, settings: Settings, check_settings: bool = True)
         "boilerplate.jsonl": (len(boilerplate), manifest.boilerplate_count),
         "boilerplate_vectors.npy": (len(boilerplate_vectors), manifest.boilerplate_count),
     }
+    if manifest.claim_count is not None:
+        counts["claims.jsonl"] = (len(claims), manifest.claim_count)
     wrong = [f"{name} holds {got} rows, manifest says {want}" for name, (got, want) in counts.items() if got != want]
     if vectors.dimension != manifest.dimension or passage_vectors.shape[1:] != (manifest.dimension,):
         wrong.append(f"vector dimension differs from manifest's {manifest.dimension}")
@@ -284,4 +320,5 @@ def load_index(index_dir: Path, settings: Settings, check_settings: bool = True)
         lexicon=lexicon,
         boilerplate=boilerplate,
         boilerplate_vectors=boilerplate_vectors,
+        claims=claims,
     )

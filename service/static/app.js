@@ -135,7 +135,8 @@
   // "Sentence one. [1] Sentence two. [2]" -> [{text, n}], as the service writes answers.
   function answerPieces(answer) {
     const pieces = [];
-    const marker = /([\s\S]*?)\s*\[(\d+)\](?=\s|$)/g;
+    // a marker may be followed by punctuation: "Sources disagree on the date: July 2018 [1], June 2018 [3]."
+    const marker = /([\s\S]*?)\s*\[(\d+)\](?=[\s,.;]|$)/g;
     let match;
     let last = 0;
     while ((match = marker.exec(answer)) !== null) {
@@ -279,7 +280,10 @@
     const byN = new Map(r.citations.map((c) => [c.n, c]));
     if (r.answerable) {
       const answer = el("p", { class: "answer-text" });
-      for (const piece of answerPieces(r.answer)) {
+      const pieces = answerPieces(r.answer);
+      pieces.forEach((piece, i) => {
+        // no space before the punctuation that follows a marker inside the disagreement sentence
+        const gap = i + 1 < pieces.length && /^[,.;]/.test(pieces[i + 1].text) ? "" : " ";
         answer.append(el("span", { class: "sentence" }, piece.text));
         const citation = byN.get(piece.n);
         if (piece.n !== null && citation) {
@@ -292,12 +296,19 @@
                 event.preventDefault();
                 openDocument(citation, event.currentTarget, turn.id);
               },
-            }, `[${piece.n}]`), " ");
+            }, `[${piece.n}]`), gap);
         } else if (piece.n !== null) {
-          answer.append(` [${piece.n}] `);
+          answer.append(` [${piece.n}]${gap}`);
         }
-      }
+      });
       reply.append(el("div", { class: "answer" }, el("p", { class: "label" }, "Answer"), answer));
+      if (r.conflicts && r.conflicts.length) reply.append(renderConflicts(r, turn, byN));
+      if (r.newer && r.newer.length) reply.append(renderNewer(r, turn));
+      if (TIMELINE_QUESTION.test(turn.question)) {
+        reply.append(el("p", { class: "timeline-link" },
+          el("button", { type: "button", class: "secondary", onclick: (event) => openTimeline(turn.question, turn.filters, event.currentTarget) },
+            "See these events on a timeline")));
+      }
     } else {
       reply.append(
         el("div", { class: "abstain" },
@@ -319,6 +330,110 @@
     }
 
     reply.append(renderActions(turn));
+  }
+
+  // "when ..." and "what has happened since ..." questions are about a sequence of events
+  const TIMELINE_QUESTION = /^\s*when\b|\bwhat (?:date|month|year)\b|\bhappened since\b|\bsince (?:then|the)\b|\btimeline\b/i;
+
+  function renderConflicts(r, turn, byN) {
+    const box = el("div", { class: "conflicts", role: "note" });
+    for (const conflict of r.conflicts) {
+      const list = el("ul", { class: "conflict-claims" });
+      for (const claim of conflict.claims) {
+        const citation = byN.get(claim.n);
+        list.append(el("li", { class: claim.primary ? "conflict-claim primary" : "conflict-claim" },
+          el("strong", { class: "conflict-value" }, claim.value), " ",
+          citation ? el("a", {
+            class: "marker",
+            href: `#cite-${turn.id}-${claim.n}`,
+            onclick: (event) => {
+              event.preventDefault();
+              openDocument({ ...citation, start: claim.start, end: claim.end, highlights: [{ start: claim.start, end: claim.end }] }, event.currentTarget, turn.id);
+            },
+          }, `[${claim.n}]`) : `[${claim.n}]`,
+          " ", el("span", { class: "conflict-source" }, citation ? `${citation.title} (${citation.kind}, ${dateText(citation.published)})` : claim.doc_id),
+          claim.primary ? el("span", { class: "badge primary-badge" }, "inspectorate's own") : null));
+      }
+      box.append(el("p", { class: "conflict-title" }, "Sources disagree: ", el("span", { class: "conflict-about" }, conflict.about)), list);
+    }
+    return box;
+  }
+
+  function renderNewer(r, turn) {
+    const list = el("ul", { class: "newer-list" });
+    for (const n of r.newer) {
+      list.append(el("li", {},
+        el("a", {
+          href: "#",
+          onclick: (event) => {
+            event.preventDefault();
+            openDocument({ doc_id: n.doc_id, title: n.doc_id, kind: "newer material", published: n.published, n: "newer",
+              start: n.start, end: n.end, highlights: [{ start: n.start, end: n.end }] }, event.currentTarget, turn.id);
+          },
+        }, n.doc_id), ` (published ${n.published})`));
+    }
+    return el("div", { class: "newer", role: "note" },
+      el("p", { class: "newer-title" }, "Newer material on this exists:"), list);
+  }
+
+  // ---- the timeline (in the side panel) --------------------------------------------------------
+  function timelineSource(s, label) {
+    return el("li", { class: s.primary ? "tl-source primary" : "tl-source" },
+      el("span", { class: "tl-value" }, s.value), " · ",
+      el("a", {
+        href: "#",
+        onclick: (event) => {
+          event.preventDefault();
+          openDocument({ ...s, n: label, highlights: [{ start: s.start, end: s.end }] }, event.currentTarget, null);
+        },
+      }, s.title),
+      ` (${s.kind}, ${dateText(s.published)})`);
+  }
+
+  async function openTimeline(question, filters, opener) {
+    const request = ++panelRequest;
+    panelOpener = opener;
+    ui.panel.hidden = false;
+    ui.layout.classList.add("with-doc");
+    ui.docTitle.textContent = "Timeline";
+    ui.docMeta.textContent = question ? `Dated events in the passages for: ${question}` : "Dated events in the material";
+    ui.docText.replaceChildren(el("p", { class: "muted" }, "Loading the timeline…"));
+    ui.docTitle.focus({ preventScroll: true });
+    const params = new URLSearchParams();
+    if (question) params.set("q", question);
+    for (const d of (filters && filters.doc_id) || []) params.append("doc_id", d);
+    for (const k of (filters && filters.kind) || []) params.append("kind", k);
+    if (filters && filters.published_from) params.set("published_from", filters.published_from);
+    if (filters && filters.published_to) params.set("published_to", filters.published_to);
+    let reply;
+    try {
+      reply = await requestJSON(`/timeline?${params}`);
+    } catch (err) {
+      if (request === panelRequest) ui.docText.replaceChildren(el("p", { class: "error" }, err.message));
+      return;
+    }
+    if (request !== panelRequest) return;
+    if (!reply.events.length) {
+      ui.docText.replaceChildren(el("p", { class: "muted" }, "No dated events found."));
+      return;
+    }
+    const list = el("ol", { class: "timeline", id: "timeline" });
+    for (const e of reply.events) {
+      const sources = el("ul", { class: "tl-sources" }, timelineSource(e.citation, "timeline"));
+      for (const a of e.agree) sources.append(timelineSource(a, "agrees"));
+      const item = el("li", { class: e.disagree.length ? "tl-event disputed" : "tl-event" },
+        el("p", { class: "tl-head" }, el("strong", { class: "tl-date" }, e.date), " — ", el("span", { class: "tl-about" }, e.about)),
+        el("blockquote", { class: "tl-text" }, e.citation.text),
+        sources);
+      if (e.disagree.length) {
+        const other = el("ul", { class: "tl-sources" });
+        for (const d of e.disagree) other.append(timelineSource(d, "disagrees"));
+        item.append(el("p", { class: "tl-disagree" }, "Other sources give a different date:"), other);
+      }
+      list.append(item);
+    }
+    ui.docText.replaceChildren(list);
+    ui.panel.scrollTop = 0;
   }
 
   function renderCard(c, turn, answerable) {
@@ -435,7 +550,7 @@
     const request = ++panelRequest;
     panelOpener = opener;
     for (const active of document.querySelectorAll(".card.active")) active.classList.remove("active");
-    const card = $(`cite-${turnId}-${citation.n}`);
+    const card = turnId === null ? null : $(`cite-${turnId}-${citation.n}`);
     if (card) card.classList.add("active");
 
     ui.panel.hidden = false;
@@ -713,6 +828,7 @@
   ui.pdfPrev.addEventListener("click", () => turnPage(-1));
   ui.pdfNext.addEventListener("click", () => turnPage(1));
   ui.viewToggle.addEventListener("click", toggleView);
+  $("show-timeline").addEventListener("click", (event) => openTimeline("", currentFilters(), event.currentTarget));
   document.addEventListener("keydown", (event) => {
     if (event.key === "Escape" && !ui.panel.hidden) closeDocument();
   });

@@ -1,0 +1,165 @@
+"""What a reader must know beside an answer: the sources it draws on disagree, or newer material exists.
+
+Runs after `compose`: it reads the claims (index/build/claims.py) of the sentences the answer drew on,
+asks index/answer/conflicts.py which disagree, cites every side (adding a citation for a side no
+cited passage holds), ends the answer with the one fixed sentence naming the disagreement, and lists
+newer dated documents about the first citation's event. Existing citations keep their numbers and
+order; added ones come after them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass
+
+from index.answer.answer_type import AnswerType
+from index.answer.compose import Answer, cite
+from index.answer.conflicts import anchors_for, disagreement_sentence, find_conflicts, same_event
+from index.answer.query import Query
+from index.answer.scoring import PRIMARY_KINDS, ScoredSentence
+from index.answer.search import RankedPassage, SearchFilters, allowed_passages
+from index.build.claims import EVENT_KEYS, Claim, event_keys, years_named
+from index.build.store import InspectionIndex
+
+
+@dataclass(frozen=True)
+class NewerSource:
+    doc_id: str
+    published: str
+    start: int  # the sentence about the same event, as document offsets
+    end: int
+
+
+_YEAR_ONLY = re.compile(r"\b(?:what|which) year\b", re.I)
+_MONTH_NAMED = re.compile(r"\b(?:january|february|march|april|may|june|july|august|september|october|november|december)\b", re.I)
+
+
+def asked_kind(query: Query) -> str | None:
+    """Which disagreements matter to a question: "date" when it asks when (to the month or finer: a
+    question asking only the year is answered alike by every side of a month dispute), "figure" when it
+    asks how many / how much / how long, None otherwise."""
+    if query.answer_type in (AnswerType.COUNT, AnswerType.AMOUNT, AnswerType.DURATION):
+        return "figure"
+    if query.answer_type is AnswerType.DATE and not _YEAR_ONLY.search(query.text):
+        return "date"
+    if query.answer_type is None and len(_MONTH_NAMED.findall(query.text)) >= 2:
+        return "date"  # "was it July or September?"
+    return None
+
+
+def claims_in_play(
+    index: InspectionIndex, query: Query, scored: list[ScoredSentence], margin: float, allowed_docs: set[str] | None
+) -> tuple[list[Claim], list[Claim]]:
+    """(anchors, pool): the claims an answer is about, and the claims they are checked against.
+
+    Anchors are the claims of the retrieved sentences scoring within `margin` of the best one (only those
+    about an event the question names, when it names one), and the retrieved claims about an event the
+    question names (in a year it names, when it names one). The pool is the retrieved claims, then every
+    other claim on the anchors' events in the material the caller's filters let through: a side that
+    retrieval ranked low is still a side."""
+    if not scored:
+        return [], []
+    retrieved = [c for s in scored for c in index.sentence_claims.get(s.sentence.sentence_id, [])]
+    floor = scored[0].score - margin
+    top = [c for s in scored if s.score >= floor for c in index.sentence_claims.get(s.sentence.sentence_id, [])]
+    keys = event_keys(query.text)
+    if keys:
+        # a question naming its event: a top sentence's date of some other event is not what it asks
+        # ("the third monitoring visit since ... the inspection in July 2018" for "when were the monitoring visits?")
+        top = [c for c in top if any(same_event(c.about, k) for k in keys)]
+    anchors = top + anchors_for(keys, years_named(query.text), retrieved)
+    seen = {(c.sentence_id, c.value_start) for c in retrieved}
+    rest = [
+        c
+        for key in related_keys(index, {a.about for a in anchors})
+        for c in index.claims_by_key[key]
+        if (c.sentence_id, c.value_start) not in seen and (allowed_docs is None or c.doc_id in allowed_docs)
+    ]
+    return anchors, retrieved + rest
+
+
+def related_keys(index: InspectionIndex, keys: set[str]) -> list[str]:
+    """The stored keys naming the same event as one of `keys` (a handful: the index is looked up by key)."""
+    return [k for k in index.claims_by_key if any(same_event(k, key) for key in keys)]
+
+
+def allowed_docs(index: InspectionIndex, filters: SearchFilters) -> set[str] | None:
+    """The doc_ids `filters` let through; None when nothing is filtered."""
+    allowed = allowed_passages(index, filters)
+    return None if allowed is None else set(index.passage_doc_ids[allowed].tolist())
+
+
+def _is_primary(index: InspectionIndex):
+    return lambda c: index.documents[c.doc_id].kind in PRIMARY_KINDS
+
+
+def with_conflicts(
+    index: InspectionIndex,
+    query: Query,
+    answer: Answer,
+    ranked: list[RankedPassage],
+    scored: list[ScoredSentence],
+    margin: float,
+    allowed_docs: set[str] | None,
+) -> Answer:
+    """`answer` with its conflicts: every side cited, and the fixed sentence naming them appended.
+    An abstention is left as it is: "does not answer" and "sources disagree" cannot both be said."""
+    kind = asked_kind(query)
+    if not answer.answerable or kind is None:
+        return answer
+    conflicts = [c for c in find_conflicts(*claims_in_play(index, query, scored, margin, allowed_docs), _is_primary(index)) if c.kind == kind]
+    if not conflicts:
+        return answer
+    ranked = list(ranked)
+
+    def marker(claim: Claim) -> int:
+        for n, r in enumerate(ranked, 1):
+            if claim.sentence_id in index.passage_sentences[r.passage.passage_id]:
+                return n
+        # no cited passage holds this side: cite the passage that does, after the others
+        pid = index.sentence_passage[claim.sentence_id]
+        # not retrieved by rank: no fused or BM25 score, but its cosine with the question is real
+        ranked.append(RankedPassage(index.passages[pid], 0.0, float(index.passage_vectors[pid] @ query.vector), 0.0))
+        return len(ranked)
+
+    ending = disagreement_sentence(conflicts, marker)
+    for c in conflicts:
+        for side in c.sides:
+            for claim in side:
+                marker(claim)
+    extra = cite(index, ranked[len(answer.citations):])
+    added = tuple(dataclasses.replace(c, n=len(answer.citations) + i, for_disagreement=True) for i, c in enumerate(extra, 1))
+    return dataclasses.replace(answer, answer=f"{answer.answer} {ending}", citations=answer.citations + added, conflicts=tuple(conflicts))
+
+
+def newer_sources(index: InspectionIndex, answer: Answer, allowed_docs: set[str] | None) -> tuple[NewerSource, ...]:
+    """Dated documents newer than the first citation's that speak of the same event or measure (one sentence each)."""
+    if not answer.citations:
+        return ()
+    first = answer.citations[0]
+    published = index.documents[first.passage.doc_id].published
+    if published is None:
+        return ()  # an undated source: nothing can be shown to be newer than it
+    sids = index.passage_sentences[first.passage.passage_id]
+    if first.highlights:
+        sids = [sid for sid in sids if (index.sentences[sid].start, index.sentences[sid].end) in first.highlights]
+    # the first citation's events, by vocabulary key (a fallback word says too little to match documents on)
+    events = [c for sid in sids for c in index.sentence_claims.get(sid, []) if c.about in EVENT_KEYS and c.resolved != "unresolved"]
+    if not events:
+        return ()
+
+    def same_thing(c: Claim) -> bool:
+        # the same event: its key, and for a date the same year (the 2021 visit is not the 2019 one)
+        return any(c.kind == e.kind and same_event(c.about, e.about) and (c.kind == "figure" or c.year == e.year) for e in events)
+
+    found: dict[str, NewerSource] = {}
+    # in document order, so each newer document is represented by its first sentence on the event
+    for claim in sorted((c for key in related_keys(index, {e.about for e in events}) for c in index.claims_by_key[key]), key=lambda c: c.sentence_id):
+        doc = index.documents[claim.doc_id]
+        if claim.doc_id in found or doc.published is None or doc.published <= published:
+            continue
+        if (allowed_docs is not None and claim.doc_id not in allowed_docs) or not same_thing(claim):
+            continue
+        found[claim.doc_id] = NewerSource(claim.doc_id, doc.published.isoformat(), claim.start, claim.end)
+    return tuple(sorted(found.values(), key=lambda n: n.published, reverse=True))

@@ -1,0 +1,71 @@
+"""GET /timeline: the dated events of the material, oldest first, each with its sentence and the
+sources that agree or disagree; narrowed to what a question retrieves with `q`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from pydantic import ValidationError
+
+from index.answer.caveats import allowed_docs
+from index.answer.timeline import build_timeline
+from index.build.claims import date_label, event_keys
+from index.answer.scoring import PRIMARY_KINDS
+from service.deps import Answerer
+from service.errors import error_response
+from service.schemas import ErrorResponse, Filters, Kind, TimelineEvent, TimelineResponse, TimelineSource
+
+router = APIRouter(tags=["questions"])
+
+# passages a question's timeline is drawn from: wider than an answer's citations, it is an overview
+_TIMELINE_PASSAGES = 10
+
+
+def _source(index, claim) -> TimelineSource:
+    doc = index.documents[claim.doc_id]
+    return TimelineSource(
+        doc_id=claim.doc_id, title=doc.title, kind=doc.kind, published=doc.published_iso, value=claim.value,
+        start=claim.start, end=claim.end, text=doc.text[claim.start : claim.end], primary=doc.kind in PRIMARY_KINDS,
+    )
+
+
+@router.get("/timeline", response_model=TimelineResponse, responses={422: {"model": ErrorResponse}, 503: {"model": ErrorResponse}})
+def timeline(
+    answerer: Answerer,
+    q: Annotated[str | None, Query(max_length=2000, description="Only events in the passages this question retrieves, and events it names.")] = None,
+    doc_id: Annotated[list[str], Query(max_length=100, description="Only these documents.")] = [],  # noqa: B006
+    kind: Annotated[list[Kind], Query(description="Only documents of these kinds.")] = [],  # noqa: B006
+    published_from: Annotated[dt.date | None, Query(description="Only documents published on or after this date.")] = None,
+    published_to: Annotated[dt.date | None, Query(description="Only documents published on or before this date.")] = None,
+):
+    """Dated events in the material, oldest first: each with its date, the sentence that gives it (offsets into
+    GET /documents/{doc_id} text) and the other sources that agree or disagree. The same filters as /ask."""
+    try:
+        filters = Filters(doc_id=doc_id, kind=kind, published_from=published_from, published_to=published_to).to_search()
+    except ValidationError as exc:
+        return error_response(422, "invalid_request", "; ".join(e["msg"] for e in exc.errors()))
+    index = answerer.index
+    docs = allowed_docs(index, filters)
+    among = [c for c in index.claims if docs is None or c.doc_id in docs]
+    claims = among
+    q = q.strip() if q else None
+    if q:
+        citations = answerer.search(q, _TIMELINE_PASSAGES, filters)
+        sids = {sid for c in citations for sid in index.passage_sentences[c.passage.passage_id]}
+        keys = event_keys(q)
+        claims = [c for c in among if c.sentence_id in sids or c.about in keys]
+    entries = build_timeline(index, claims, among)
+    events = [
+        TimelineEvent(
+            date=date_label(e.claim.year, e.claim.month_lo, e.claim.month_hi, e.claim.day_lo, e.claim.day_hi, e.claim.resolved == "inferred"),
+            sort_date=dt.date(e.claim.year, e.claim.month_lo or 1, e.claim.day_lo or 1).isoformat(),
+            about=e.claim.about,
+            citation=_source(index, e.claim),
+            agree=[_source(index, c) for c in e.agree],
+            disagree=[_source(index, c) for c in e.disagree],
+        )
+        for e in entries
+    ]
+    return TimelineResponse(q=q, events=events)
