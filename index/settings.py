@@ -55,6 +55,12 @@ class Settings(BaseSettings):
         "holds a question word no kept passage uses and matches the question by this much more than any kept sentence; "
         "a large value (e.g. 9) turns the rule off.",
     )
+    support_check: bool = Field(
+        True,
+        description="Quote only sentences that answer: each must hold the kind of fact asked for and cover the question's names, "
+        "dates, figures and rare terms (itself, its neighbours, its document's title and date); otherwise abstain with "
+        "not-mentioned or wrong-type. Off: issue 12's answers.",
+    )
     host: str = Field("127.0.0.1", description="Address `inspectqa serve` binds.")
     port: int = Field(8000, ge=1, le=65535, description="Port `inspectqa serve` binds.")
     max_upload_bytes: int = Field(20_000_000, ge=1, description="Largest file POST /admin/documents accepts (413 above it).")

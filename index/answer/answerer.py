@@ -3,9 +3,12 @@ rerank the passages, and compose the cited answer or the abstention."""
 
 from __future__ import annotations
 
-from functools import lru_cache
+import re
+from functools import cached_property, lru_cache
 
 from index.answer.compose import Abstention, Answer, Citation, cite, compose
+from index.answer.constraints import initialisms
+from index.answer.grounding import ground
 from index.answer.query import Query, QueryVectorCache, analyse_question
 from index.answer.scoring import ScoredSentence, boilerplate_lead, pick_answer_sentences, rerank, score_sentences, word_set
 from index.answer.search import RankedPassage, SearchFilters, search_passages
@@ -36,7 +39,16 @@ class QuestionAnswerer:
 
     def analyse(self, question: str) -> Query:
         """The question analysed once, for every later stage."""
-        return analyse_question(question, self.query_vectors(question), self.index.lexicon)
+        return analyse_question(question, self.query_vectors(question), self.index.lexicon, lambda: self._vocabulary, lambda: self._initialisms)
+
+    @cached_property
+    def _vocabulary(self) -> frozenset[str]:
+        """Every word of the index as written, apostrophes dropped: near spellings of a question's names are known."""
+        return frozenset(w.replace("'", "") for d in self.index.documents.values() for w in re.findall(r"[a-z][a-z']+", d.text.lower().replace("’", "'")))
+
+    @cached_property
+    def _initialisms(self) -> frozenset[str]:
+        return frozenset().union(*(initialisms(d.text) for d in self.index.documents.values()))
 
     def _ranked(self, query: Query, top_k: int, filters: SearchFilters) -> tuple[list[ScoredSentence], list[RankedPassage]]:
         """Every sentence of the fused pool scored, and the pool's `top_k` passages reranked."""
@@ -55,10 +67,19 @@ class QuestionAnswerer:
         query = self.analyse(question)
         scored, ranked = self._ranked(query, top_k or s.top_k, filters)
         in_top = {sid for r in ranked for sid in self.index.passage_sentences[r.passage.passage_id]}
-        chosen, reason = pick_answer_sentences(
-            self.index, query, [x for x in scored if x.sentence.sentence_id in in_top], s.answer_sentences, s.abstain_threshold, s.answer_max_chars
-        )
+        candidates = [x for x in scored if x.sentence.sentence_id in in_top]
+        chosen, reason = pick_answer_sentences(self.index, query, candidates, s.answer_sentences, s.abstain_threshold, s.answer_max_chars)
         if chosen and boilerplate_lead(self.index, query, scored, self._tokens) >= s.abstain_boilerplate_margin:
             chosen, reason = [], Abstention.REMOVED_TEXT
+        grounding = ground(self.index, query, candidates) if chosen and s.support_check else None
+        if grounding is not None:  # issue 13: quote only sentences that answer, each checked on its own
+            chosen, reason = pick_answer_sentences(self.index, query, grounding.supported, s.answer_sentences, s.abstain_threshold, s.answer_max_chars)
+            reason = grounding.abstention or reason
         relevance = scored[0].score if scored else 0.0
-        return compose(self.index, question, ranked, chosen, relevance, Abstention(reason) if reason else None)
+        return compose(
+            self.index, question, ranked, chosen, relevance, Abstention(reason) if reason else None,
+            missing=tuple(c.text for c in grounding.missing) if grounding else (),
+            unmentioned=bool(query.unmentioned),
+            related=list(grounding.related) if grounding else [],
+            kind=query.kind.value,
+        )
