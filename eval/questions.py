@@ -26,6 +26,13 @@ class GoldQuestion:
     quote_docs: tuple[str, ...]  # the source file each quote comes from, same order
     answer: str
     kind: str
+    support: tuple[str, ...] = ()  # labelled sentences that also answer (beside the gold quotes)
+    why: str | None = None  # for an unanswerable question: not-mentioned | wrong-type | off-topic, where labelled
+
+    @property
+    def reason(self) -> str:
+        """The label abstention is broken down by: `why` where given, else the kind (unanswerable, boilerplate-trap)."""
+        return self.why or self.kind
 
 
 def parse_question(row: object, where: str) -> GoldQuestion:
@@ -49,6 +56,8 @@ def parse_question(row: object, where: str) -> GoldQuestion:
         quote_docs=tuple(str(e.get("doc", "")) for e in evidence),
         answer=str(row.get("answer") or ""),
         kind=str(row["kind"]),
+        support=tuple(e["quote"] for e in row.get("support") or [] if isinstance(e, dict) and isinstance(e.get("quote"), str)),
+        why=str(row["why"]) if row.get("why") else None,
     )
 
 

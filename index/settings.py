@@ -61,6 +61,13 @@ class Settings(BaseSettings):
         "dates, figures and rare terms (itself, its neighbours, its document's title and date); otherwise abstain with "
         "not-mentioned or wrong-type. Off: issue 12's answers.",
     )
+    answer_gate: float = Field(
+        0.5,
+        ge=0.0,
+        le=1.0,
+        description="Abstain (low-support) when the learned answer gate (index/answer/answer_gate.json, fitted on the dev set) gives "
+        "an answer less than this chance that the material answers the question; 0 turns the gate off.",
+    )
     host: str = Field("127.0.0.1", description="Address `inspectqa serve` binds.")
     port: int = Field(8000, ge=1, le=65535, description="Port `inspectqa serve` binds.")
     max_upload_bytes: int = Field(20_000_000, ge=1, description="Largest file POST /admin/documents accepts (413 above it).")

@@ -92,13 +92,15 @@ class AskResponse(BaseModel):
     question: str
     answer: str = Field(description="Sentences quoted from the sources, each followed by its [n] marker.")
     answerable: bool = Field(description="False when the material does not answer the question.")
-    abstention: Literal["not-relevant", "no-figure", "removed-text", "not-mentioned", "wrong-type"] | None = Field(
+    abstention: Literal["not-relevant", "no-figure", "removed-text", "not-mentioned", "wrong-type", "low-support"] | None = Field(
         None,
         description="Why the material was said not to answer: 'not-relevant' (nothing close enough), 'no-figure' (a how many / "
         "how much / how long / when question and no sentence near the top holds a figure or date about it), 'removed-text' "
         "(the question is about a link or advert captured with a web page, not the page), 'not-mentioned' (a name, date, "
         "figure or term of the question that no answering sentence covers; see `missing`), 'wrong-type' (sentences on the "
-        "subject, none holding the kind of fact asked for, such as a salary or a name). Null when answered.",
+        "subject, none holding the kind of fact asked for, such as a salary or a name), 'low-support' (the best sentence passed "
+        "every rule but the answer gate learned on labelled questions judges it unlikely to answer; shown under `related`). "
+        "Null when answered.",
     )
     citations: list[CitationOut]
     took_ms: float

@@ -4,9 +4,11 @@ rerank the passages, and compose the cited answer or the abstention."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from functools import cached_property, lru_cache
 
 from index.answer.compose import Abstention, Answer, Citation, cite, compose
+from index.answer.confidence import ReplyFeatures, answer_supported, confidence
 from index.answer.constraints import initialisms
 from index.answer.grounding import ground
 from index.answer.query import Query, QueryVectorCache, analyse_question
@@ -76,10 +78,31 @@ class QuestionAnswerer:
             chosen, reason = pick_answer_sentences(self.index, query, grounding.supported, s.answer_sentences, s.abstain_threshold, s.answer_max_chars)
             reason = grounding.abstention or reason
         relevance = scored[0].score if scored else 0.0
-        return compose(
+        features = self._features(query, relevance, chosen, grounding)
+        related = list(grounding.related) if grounding else []
+        if chosen and answer_supported(features) < s.answer_gate:  # the learned combiner: on topic, probably not an answer
+            chosen, reason, related = [], Abstention.LOW_SUPPORT, chosen[:1]
+            features = replace(features, answered=0.0, answered_relevance=0.0)
+        answer = compose(
             self.index, question, ranked, chosen, relevance, Abstention(reason) if reason else None,
             missing=tuple(c.text for c in grounding.missing) if grounding else (),
             unmentioned=bool(query.unmentioned),
-            related=list(grounding.related) if grounding else [],
+            related=related,
             kind=query.kind.value,
+        )
+        return replace(answer, confidence=confidence(features), features=features)
+
+    def _features(self, query: Query, relevance: float, chosen: list[ScoredSentence], grounding) -> ReplyFeatures:
+        """What the answer gate and the confidence are computed from."""
+        unknown = query.unknown_words(self.index.lexicon)
+        return ReplyFeatures(
+            answered=float(bool(chosen)),
+            relevance=relevance,
+            answered_relevance=relevance if chosen else 0.0,
+            share_supported=grounding.share_supported if grounding else 0.0,
+            constraints=float(len(query.constraints)),
+            unmentioned=float(bool(query.unmentioned)),
+            own=max((c.own for c in chosen), default=0.0),
+            overlap=max((c.overlap for c in chosen), default=0.0),
+            unknown_share=sum(w for t, w in query.weights.items() if t in unknown),
         )

@@ -27,12 +27,14 @@ class Abstention(str, enum.Enum):
     REMOVED_TEXT = "removed-text"  # the question is about a teaser or advert cleaning removed, not the page
     NOT_MENTIONED = "not-mentioned"  # a name, date, figure or term of the question no answering sentence covers
     WRONG_TYPE = "wrong-type"  # sentences on the subject, none holding the kind of fact asked for (a salary, a name)
+    LOW_SUPPORT = "low-support"  # the best sentence passed every rule, but the learned answer gate judges it unlikely to answer
 
 
 # issue 13: abstentions in plain words, fixed templates filled only with the question's own words
 _NOT_MENTIONED = "The inspection material does not mention {what}."
 _NOT_FOR = "The inspection material does not answer this for {what}."
 _WRONG_TYPE = "The inspection material does not give {what}."
+_LOW_SUPPORT = "The inspection material does not clearly answer this."
 # what a wrong-type abstention says is not given, when the question names no noun of its own
 _KIND_PHRASES = {
     "money": "an amount of money",
@@ -65,6 +67,8 @@ def abstention_sentence(
             return _WRONG_TYPE.format(what=f"{'an' if noun[0] in 'aeiou' else 'a'} {noun}")
         if kind in _KIND_PHRASES:
             return _WRONG_TYPE.format(what=_KIND_PHRASES[kind])
+    if reason is Abstention.LOW_SUPPORT:
+        return _LOW_SUPPORT
     return NO_ANSWER
 
 
@@ -94,6 +98,7 @@ class Answer:
     missing: tuple[str, ...] = ()  # not-mentioned: the question's words no answering sentence covers
     related: tuple["RelatedSentence", ...] = ()  # on topic but not an answer: shown apart, never as the answer
     confidence: float = 0.0  # estimated chance the reply is right (answer holds the evidence, or abstention is due)
+    features: object = None  # the ReplyFeatures confidence was worked out from (evaluation fits on them)
 
 
 @dataclass(frozen=True)
