@@ -38,6 +38,10 @@ def test_names_years_months_figures_and_rare_terms_are_constraints():
         ("Were the kids okay?", AnswerType.YES_NO),
         ("Who got blamed?", AnswerType.DESCRIPTION),
         ("How many visits were there?", AnswerType.COUNT),
+        ("Which police force works with the team?", AnswerType.PLACE),
+        # a condition, then a yes/no question: no date is asked for
+        ("When risk to a child goes up, is a strategy meeting always held?", AnswerType.DESCRIPTION),
+        ("Why are a small number of children waiting too long?", AnswerType.REASON),
     ],
 )
 def test_question_kind(question, kind):
@@ -72,3 +76,22 @@ def test_money_needs_a_sum_and_a_grade_needs_a_grade():
     grade = "what grade did the service get?"
     assert not check(question_kind(grade), [], SentenceContext("Inspectors visited for two weeks.")).answers
     assert check(question_kind(grade), [], SentenceContext("The service was judged to require improvement.")).answers
+
+
+def test_a_place_needs_a_named_body_not_a_common_noun():
+    q = "Which police force is co-located with the team?"
+    assert not check(question_kind(q), [], SentenceContext("Co-location supports information-sharing between social care and the police.")).answers
+    assert check(question_kind(q), [], SentenceContext("The team is co-located with officers of West Yorkshire Police.")).answers
+
+
+def test_only_questions_asking_for_several_things_get_several_sentences():
+    from index.answer.grounding import asks_for_several
+    from index.answer.query import Query
+    import numpy as np
+
+    def query(text):
+        return Query(text, (), {}, np.zeros(3), None, kind=question_kind(text))
+
+    assert asks_for_several(query("When was the visit and what did it find?"))
+    assert asks_for_several(query("Why was the service judged inadequate?"))
+    assert not asks_for_several(query("What did inspectors say about supervision?"))

@@ -57,9 +57,11 @@ _DURATION = re.compile(
 
 _QUESTIONS = [
     (re.compile(r"\bhow (?:many|long) (?:days|weeks|months|years)\b|\bhow long\b", re.I), AnswerType.DURATION),
-    (re.compile(r"\bhow many\b|\bnumber of\b", re.I), AnswerType.COUNT),
+    # "a small number of children" counts nothing the question asks for
+    (re.compile(r"\bhow many\b|(?<!a )(?<!small )(?<!large )\bnumber of\b", re.I), AnswerType.COUNT),
     (re.compile(r"\bhow much\b", re.I), AnswerType.AMOUNT),
-    (re.compile(r"^\s*when\b|\bwhat (?:date|day|month|year)\b|\bwhich (?:date|day|month|year)\b|\bwhen (?:was|were|did|is|will)\b", re.I), AnswerType.DATE),
+    # "When risk goes up, is a meeting held?" is a yes/no question with a condition, not a date question
+    (re.compile(r"^\s*when\b(?![^?]*,\s*(?:is|are|do|does|did|was|were|has|have|will|should)\b)|\bwhat (?:date|day|month|year)\b|\bwhich (?:date|day|month|year)\b|\bwhen (?:was|were|did|is|will)\b", re.I), AnswerType.DATE),
 ]
 
 
@@ -69,7 +71,7 @@ _PERCENT_QUESTION = re.compile(r"\b(?:what|which) (?:percentage|proportion|share
 _KIND_QUESTIONS = [
     (re.compile(r"\b(?:what|which) (?:grade|judgement|judgment|rating|rated|verdict)\b|\bwhat was (?:it|\w+) (?:rated|judged|graded)\b|\bgraded\b", re.I), AnswerType.GRADE),
     (re.compile(r"\bname of\b|\bwhat(?:'s| is|s)? (?:his|her|their|the) names?\b|^\s*who(?:'s| is| was)? (?:the |a )?(?:head|chair|leader|director|inspector|hmi|manager|mp|recruiter|author)\b|^\s*who (?:chairs|chaired|leads|led|heads|headed|replaced|wrote|runs|ran)\b|\bwhich (?:inspectors?|hmi|person|people|officer|director|manager|councillor|mp|recruiter|social worker)\b", re.I), AnswerType.PERSON),
-    (re.compile(r"\bwhich (?:council|authority|agency|organisation|organization|company|firm|body|police|party|force|area|town|city|school|team)\b|^\s*where\b", re.I), AnswerType.PLACE),
+    (re.compile(r"\bwhich (?:council|authority|agency|organisation|organization|company|firm|body|police|party|force|area|town|city|school|team)\b|^\s*where (?:is|was|are|were|did|do|does)\b", re.I), AnswerType.PLACE),
     (re.compile(r"^\s*why\b|\bwhat (?:was|were|is|are) the reasons?\b|\bwhat caused\b|\bhow come\b", re.I), AnswerType.REASON),
     (re.compile(r"\bwhat (?:were|are) (?:the|some of the)? ?(?:main |key )?(?:areas|things|issues|problems|actions|weaknesses|strengths|findings|concerns|improvements|recommendations|groups)\b|\blist\b", re.I), AnswerType.LIST),
     (re.compile(r"^\s*(?:is|are|was|were|did|does|do|has|have|had|can|could|will|would|should)\b|[–-]\s*(?:had|has|did|was|were|is|are)\b", re.I), AnswerType.YES_NO),
@@ -118,11 +120,19 @@ def holds_answer_type(sentence: str, answer_type: AnswerType) -> bool:
         return bool(_GRADE.search(sentence))
     if answer_type is AnswerType.PERSON:
         return bool(_PERSON.search(sentence))
+    if answer_type is AnswerType.PLACE:
+        return any(m.group() not in _NOT_PLACES for m in _CAPITALISED.finditer(sentence))
     return True  # places, reasons, lists, yes/no and descriptions: any statement may answer
 
 
 _CURRENCY = re.compile(r"[£$€]\s?\d|\b\d[\d,.]*\s?(?:pounds|million|billion|k)\b|\bpounds\b", re.I)
 _PERCENTAGE = re.compile(r"\d\s?(?:per ?cent|%)|\b(?:half|quarter|third|most|majority|minority)\b", re.I)
+# "which police force?" is answered by a named body or place ("West Yorkshire Police"), not by "the police"
+_CAPITALISED = re.compile(r"(?<=[a-z,;:(] )[A-Z][A-Za-z]+")
+_NOT_PLACES = frozenset(
+    "Her His Majesty Majesty's Inspector Inspectors Cabinet Councillor Council Corporate Director Chief Executive Children "
+    "Children's Service Services Social Care Ofsted MP Mr Mrs Ms Dr Cllr".split()
+)
 _GRADE = re.compile(r"\b(?:outstanding|good|requires? improvement|inadequate)\b", re.I)
 # a titled or two-word capitalised name, not at the start of the sentence: "Ms Beate Wagner", "Lisa Summers"
 _PERSON = re.compile(

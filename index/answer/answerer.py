@@ -10,7 +10,7 @@ from functools import cached_property, lru_cache
 from index.answer.compose import Abstention, Answer, Citation, cite, compose
 from index.answer.confidence import ReplyFeatures, answer_supported, confidence
 from index.answer.constraints import initialisms
-from index.answer.grounding import ground
+from index.answer.grounding import asks_for_several, ground
 from index.answer.query import Query, QueryVectorCache, analyse_question
 from index.answer.scoring import ScoredSentence, boilerplate_lead, pick_answer_sentences, rerank, score_sentences, word_set
 from index.answer.search import RankedPassage, SearchFilters, search_passages
@@ -75,7 +75,8 @@ class QuestionAnswerer:
             chosen, reason = [], Abstention.REMOVED_TEXT
         grounding = ground(self.index, query, candidates) if chosen and s.support_check else None
         if grounding is not None:  # issue 13: quote only sentences that answer, each checked on its own
-            chosen, reason = pick_answer_sentences(self.index, query, grounding.supported, s.answer_sentences, s.abstain_threshold, s.answer_max_chars)
+            limit = s.answer_sentences if asks_for_several(query) else 1
+            chosen, reason = pick_answer_sentences(self.index, query, grounding.supported, limit, s.abstain_threshold, s.answer_max_chars)
             reason = grounding.abstention or reason
         relevance = scored[0].score if scored else 0.0
         features = self._features(query, relevance, chosen, grounding)
