@@ -22,8 +22,9 @@ from index.build.lexical import Lexicon, tokenize
 # A constraint in at least this share of passages is what the corpus is about ("Wakefield",
 # "Ofsted"), not something a question narrows to.
 SUBJECT_SHARE = 0.45
-# A name or term the corpus lacks may be a misspelling of one it has ("Isherwod"): this close counts as known.
-SPELLING_CUTOFF = 0.8
+# A name or term of six letters or more the corpus lacks may be a misspelling of one it has ("Isherwod",
+# "assesments"): this close counts as known. Shorter names are too near other words ("Leeds", "needs").
+SPELLING_CUTOFF = 0.85
 
 
 @dataclass(frozen=True, eq=False)
@@ -83,7 +84,7 @@ def _resolve(constraint: Constraint, lexicon: Lexicon, vocabulary, spelled_out) 
         if is_acronym(word) and acronym_key(word) in spelled_out():
             continue  # spelled out somewhere; which sentence spells it is beyond a word check
         low = word.lower().replace("’", "'").replace("'", "")
-        near = get_close_matches(low, vocabulary(), n=1, cutoff=SPELLING_CUTOFF) if len(low) >= 5 else []
+        near = get_close_matches(low, vocabulary(), n=1, cutoff=SPELLING_CUTOFF) if len(low) >= 6 else []
         if not near:
             return constraint
         tokens += tokenize(near[0])
