@@ -101,6 +101,7 @@ def question_constraints(question: str) -> tuple[Constraint, ...]:
     return tuple(found)
 
 
+@lru_cache(maxsize=100_000)  # the same sentences are checked question after question
 def text_terms(text: str) -> frozenset[str]:
     """What a text offers to cover constraints: its stemmed words and its figures as written."""
     figures = {m.group().lower().replace(",", "") for m in _WORD.finditer(text) if m.group()[0].isdigit()}

@@ -33,7 +33,7 @@ class SentenceContext:
 
     def terms(self) -> frozenset[str]:
         dated = f"{MONTHS[self.published.month - 1]} {self.published.year}" if self.published else ""
-        return text_terms(" ".join((self.sentence, *self.neighbours, self.title, dated))) | self.document_dates
+        return frozenset().union(*(text_terms(part) for part in (self.sentence, *self.neighbours, self.title, dated))) | self.document_dates
 
     def covers(self, constraint: Constraint, terms: frozenset[str]) -> bool:
         # an undated document cannot be held to a year or month it does not name: a news item about the
