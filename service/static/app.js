@@ -183,6 +183,8 @@
       lines.push("", "References");
     } else {
       lines.push(ABSTAIN_MESSAGE);
+      if (OWN_WORDS_REASONS.has(r.abstention) && r.answer) lines.push(r.answer);
+      for (const item of r.related || []) lines.push(`Related, not an answer: "${item.text}" [${item.n}]`);
       if (cited.length) lines.push("", "Closest passages (not an answer)");
     }
     for (const c of cited) {
