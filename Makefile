@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install vendor index run test eval load bench bench-scale clean
+.PHONY: install vendor index run test eval confidence load bench bench-scale clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,11 @@ run: index vendor
 eval: index
 	$(VENV)/bin/inspectqa eval --questions eval/gold/dev_questions.jsonl --floors
 	$(VENV)/bin/inspectqa eval --questions eval/gold/heldout_questions.jsonl --floors eval/floors_heldout.json --out eval/out/heldout
+
+# refit the answer gate and the confidence model on the dev set (never the held-out set) after a ranking change
+confidence: index
+	$(PY) -m pip install --quiet -e '.[train]'
+	$(PY) -m eval.train_confidence
 
 # 50 clients x 30 s against /ask on a server it starts on 127.0.0.1 and stops
 load: index

@@ -53,3 +53,24 @@ def tradeoff_chart(sweeps: dict[str, tuple[list[dict], float]], path: Path) -> N
     fig.tight_layout()
     fig.savefig(path, format="png")
     plt.close(fig)
+
+
+def reliability_chart(tables: dict[str, list[dict]], path: Path) -> None:
+    """Reliability diagram: share right against mean confidence per bin; the diagonal is perfect calibration."""
+    fig, ax = plt.subplots(figsize=(5.5, 5), dpi=110)
+    ax.plot([0, 1], [0, 1], color="grey", linestyle=":", linewidth=1, label="calibrated")
+    for name, rows in tables.items():
+        points = [(r["mean_confidence"], r["right"], r["n"]) for r in rows if r["n"]]
+        line = ax.plot([p[0] for p in points], [p[1] for p in points], marker="o", label=name)[0]
+        for x, y, n in points:
+            ax.annotate(str(n), (x, y), textcoords="offset points", xytext=(5, -10), fontsize=7, color=line.get_color())
+    ax.set_xlabel("mean confidence in bin")
+    ax.set_ylabel("share of replies right")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1.02)
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper left")
+    ax.set_title("Reliability (labels: replies per bin)")
+    fig.tight_layout()
+    fig.savefig(path, format="png")
+    plt.close(fig)

@@ -31,6 +31,11 @@ class Judgement:
     latency_ms: float
     relevance: float | None  # the pipeline's abstention score, where the system reports one
     problems: tuple[str, ...]
+    reason: str = ""  # the gold label abstention is broken down by (GoldQuestion.reason)
+    abstention: str | None = None  # the system's own reason for declining, where it says
+    confidence: float | None = None
+    answer_sentences: int = 0  # sentences in the answer (the top passage counts as one for a system without answers)
+    answer_sentences_supported: int = 0  # of those, sentences holding a gold quote or a labelled supporting sentence
 
 
 def hit_at(ranks: Sequence[Rank], k: int) -> float | None:
@@ -122,6 +127,56 @@ def abstention_tradeoff(
     ]
 
 
+def false_answer_rate(answered_unanswerable: Sequence[bool]) -> float | None:
+    """Share of unanswerable questions the system answered anyway (1 - abstention)."""
+    return share(answered_unanswerable)
+
+
+def answer_sentence_precision(supported_of_total: Sequence[tuple[int, int]]) -> float | None:
+    """Share of all answer sentences, pooled over questions, that hold a gold quote or a labelled supporting
+    sentence. Pooled, so a three-sentence answer with one wrong sentence weighs three sentences."""
+    total = sum(t for _, t in supported_of_total)
+    return sum(s for s, _ in supported_of_total) / total if total else None
+
+
+def abstention_by_reason(declined_by_reason: Sequence[tuple[str, bool]]) -> dict[str, float]:
+    """Abstention per gold reason label (not-mentioned, wrong-type, off-topic, boilerplate-trap, ...)."""
+    reasons = sorted({r for r, _ in declined_by_reason})
+    return {r: share([d for rr, d in declined_by_reason if rr == r]) for r in reasons}
+
+
+def calibration_table(confidence_right: Sequence[tuple[float, bool]], bins: int = 5) -> list[dict]:
+    """Reliability table: replies grouped by confidence into `bins` equal-width bins over [0, 1]; each row
+    has the bin, how many replies fell in it, their mean confidence and the share that were right."""
+    rows = []
+    for b in range(bins):
+        low, high = b / bins, (b + 1) / bins
+        inside = [(c, r) for c, r in confidence_right if low <= c < high or (b == bins - 1 and c == 1.0)]
+        rows.append(
+            {
+                "low": round(low, 3),
+                "high": round(high, 3),
+                "n": len(inside),
+                "mean_confidence": sum(c for c, _ in inside) / len(inside) if inside else None,
+                "right": share([r for _, r in inside]),
+            }
+        )
+    return rows
+
+
+def expected_calibration_error(table: Sequence[dict]) -> float | None:
+    """Mean gap between confidence and share right, weighted by the replies in each bin."""
+    n = sum(row["n"] for row in table)
+    if not n:
+        return None
+    return sum(row["n"] * abs(row["mean_confidence"] - row["right"]) for row in table if row["n"]) / n
+
+
+def reply_right(j: "Judgement") -> bool:
+    """An answer holding a gold quote, or an abstention on a question the material does not answer."""
+    return bool(j.answer_hit) if j.gold_answerable else not j.answered
+
+
 FIGURES = (
     "questions",
     "hit@1",
@@ -132,6 +187,9 @@ FIGURES = (
     "answer_hit",
     "abstention",
     "answer_rate",
+    "false_answer_rate",
+    "answer_sentence_precision",
+    "calibration_error",
     "median_passage_chars",
     "median_answer_chars",
     "latency_p50_ms",
@@ -155,6 +213,13 @@ def summarise(judgements: Sequence[Judgement], top_k: int) -> dict[str, float | 
         "answer_hit": answer_hit([bool(j.answer_hit) for j in answerable]),
         "abstention": abstention([j.answered for j in unanswerable]),
         "answer_rate": answer_rate([j.answered for j in answerable]),
+        "false_answer_rate": false_answer_rate([j.answered for j in unanswerable]),
+        "answer_sentence_precision": answer_sentence_precision(
+            [(j.answer_sentences_supported, j.answer_sentences) for j in answerable if j.answered]
+        ),
+        "calibration_error": expected_calibration_error(calibration_table([(j.confidence, reply_right(j)) for j in judgements]))
+        if judgements and all(j.confidence is not None for j in judgements)
+        else None,
         "median_passage_chars": median(c for j in judgements for c in j.passage_chars),
         "median_answer_chars": median(j.answer_chars for j in judgements if j.answer_chars is not None),
         "latency_p50_ms": percentile([j.latency_ms for j in judgements], 50),

@@ -13,7 +13,8 @@ from index.settings import PROJECT_ROOT
 # (eval/floors.json) runs on a machine without ../shared. tests/test_quality_gate.py checks they agree.
 SHARED_DEV_QUESTIONS = PROJECT_ROOT.parent / "shared" / "eval" / "dev_questions.jsonl"
 REPO_DEV_QUESTIONS = PROJECT_ROOT / "eval" / "gold" / "dev_questions.jsonl"
-DEV_QUESTIONS = SHARED_DEV_QUESTIONS if SHARED_DEV_QUESTIONS.is_file() else REPO_DEV_QUESTIONS
+# the repository file holds the shared 40 as its first lines, then the questions issue 13 added
+DEV_QUESTIONS = REPO_DEV_QUESTIONS
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,13 @@ class GoldQuestion:
     quote_docs: tuple[str, ...]  # the source file each quote comes from, same order
     answer: str
     kind: str
+    support: tuple[str, ...] = ()  # labelled sentences that also answer (beside the gold quotes)
+    why: str | None = None  # for an unanswerable question: not-mentioned | wrong-type | off-topic, where labelled
+
+    @property
+    def reason(self) -> str:
+        """The label abstention is broken down by: `why` where given, else the kind (unanswerable, boilerplate-trap)."""
+        return self.why or self.kind
 
 
 def parse_question(row: object, where: str) -> GoldQuestion:
@@ -48,6 +56,8 @@ def parse_question(row: object, where: str) -> GoldQuestion:
         quote_docs=tuple(str(e.get("doc", "")) for e in evidence),
         answer=str(row.get("answer") or ""),
         kind=str(row["kind"]),
+        support=tuple(e["quote"] for e in row.get("support") or [] if isinstance(e, dict) and isinstance(e.get("quote"), str)),
+        why=str(row["why"]) if row.get("why") else None,
     )
 
 

@@ -18,6 +18,7 @@ RESULTS_FILE = "results.json"
 REPORT_FILE = "report.md"
 HIT_CHART = "hit_at_k.png"
 TRADEOFF_CHART = "abstention_tradeoff.png"
+RELIABILITY_CHART = "reliability.png"
 
 MATCHING_RULE = (
     f"a gold quote is found in a text when, after folding case, curly quotes, dashes and white space, "
@@ -34,6 +35,9 @@ _HEADERS = {
     "answer_hit": "answer hit",
     "abstention": "abstention",
     "answer_rate": "answer rate",
+    "false_answer_rate": "false-answer rate",
+    "answer_sentence_precision": "answer-sentence precision",
+    "calibration_error": "calibration error",
     "median_passage_chars": "median passage chars",
     "median_answer_chars": "median answer chars",
     "latency_p50_ms": "p50 ms",
@@ -96,6 +100,9 @@ def results_document(run: EvalRun, questions_file: str, command: str) -> dict:
                 "problems": s.problems,
                 "abstention_tradeoff": s.tradeoff,
                 "tradeoff_agreement": list(s.tradeoff_agreement) if s.tradeoff_agreement else None,
+                "abstention_by_reason": s.abstention_by_reason,
+                "abstention_reasons": s.abstention_reasons,
+                "calibration": s.calibration,
             }
             for s in run.systems
         ],
@@ -118,6 +125,10 @@ def results_document(run: EvalRun, questions_file: str, command: str) -> dict:
                         "quotes_found": s.outcomes[i].judgement.quotes_found,
                         "quotes_total": s.outcomes[i].judgement.quotes_total,
                         "relevance": s.outcomes[i].judgement.relevance,
+                        "abstention": s.outcomes[i].judgement.abstention,
+                        "confidence": s.outcomes[i].judgement.confidence,
+                        "answer_sentences": s.outcomes[i].judgement.answer_sentences,
+                        "answer_sentences_supported": s.outcomes[i].judgement.answer_sentences_supported,
                         "latency_ms": s.outcomes[i].judgement.latency_ms,
                         "passages": _passages(s, i, q.quotes),
                     }
@@ -191,6 +202,32 @@ def render_markdown(doc: dict) -> str:
         "",
     ]
 
+    reasons = sorted({r for s in doc["systems"] for r in s["abstention_by_reason"]})
+    lines += ["## Abstention by reason", ""]
+    lines += [
+        "Share of the unanswerable questions declined, by the label the question was written with (`why` where given: "
+        "not-mentioned, wrong-type, off-topic; else its kind). False-answer rate = 1 - abstention over all of them.",
+        "",
+        *_table(["system", *reasons], [[s["name"], *(_fmt(s["abstention_by_reason"].get(r)) for r in reasons)] for s in doc["systems"]]),
+        "",
+    ]
+    own = sorted({r for s in doc["systems"] for r in s["abstention_reasons"]})
+    if own:
+        lines += ["What each system said when it declined (every question, answerable or not):", ""]
+        lines += [*_table(["system", *own], [[s["name"], *(str(s["abstention_reasons"].get(r, 0)) for r in own)] for s in doc["systems"]]), ""]
+    calibrated = [s for s in doc["systems"] if s["calibration"]]
+    if calibrated:
+        lines += ["## Calibration", ""]
+        lines += [
+            "Reliability table: replies grouped by their `confidence`; 'right' is the share that were right (an answer holding a "
+            "gold quote, or an abstention on an unanswerable question). Calibrated means right ≈ mean confidence in each row.",
+            "",
+        ]
+        for s in calibrated:
+            rows = [[f"{r['low']:.1f}–{r['high']:.1f}", str(r["n"]), _fmt(r["mean_confidence"]), _fmt(r["right"])] for r in s["calibration"]]
+            lines += [f"**{s['name']}**", "", *_table(["confidence", "replies", "mean confidence", "right"], rows), ""]
+        lines += [f"![reliability diagram]({RELIABILITY_CHART})", ""]
+
     sweeps = [s for s in doc["systems"] if s["abstention_tradeoff"]]
     if sweeps:
         lines += ["## Abstention trade-off", ""]
@@ -232,7 +269,7 @@ def _write_atomically(path: Path, write) -> None:
 
 
 def write_outputs(run: EvalRun, out_dir: Path, questions_file: str, command: str) -> dict[str, Path]:
-    from eval.charts import hit_at_k_chart, tradeoff_chart
+    from eval.charts import hit_at_k_chart, reliability_chart, tradeoff_chart
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -243,6 +280,12 @@ def write_outputs(run: EvalRun, out_dir: Path, questions_file: str, command: str
     _write_atomically(paths["report"], lambda p: p.write_text(render_markdown(doc) + "\n", encoding="utf-8"))
     _write_atomically(paths["hit_chart"], lambda p: hit_at_k_chart({s.name: s.hit_curve for s in run.systems}, p, run.top_k))
     written.update(paths)
+    tables = {s.name: s.calibration for s in run.systems if s.calibration}
+    if tables:
+        written["reliability_chart"] = out_dir / RELIABILITY_CHART
+        _write_atomically(written["reliability_chart"], lambda p: reliability_chart(tables, p))
+    else:
+        (out_dir / RELIABILITY_CHART).unlink(missing_ok=True)
     sweeps = {s.name: (s.tradeoff, s.abstain_threshold) for s in run.systems if s.tradeoff}
     if sweeps:
         written["tradeoff_chart"] = out_dir / TRADEOFF_CHART

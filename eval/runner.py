@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections import Counter
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -40,6 +41,9 @@ class SystemResult:
     problems: dict
     tradeoff: list = field(default_factory=list)  # abstention vs answer rate by threshold, when relevance is known
     tradeoff_agreement: tuple[int, int] | None = None  # questions where relevance >= threshold matched the answer given
+    abstention_by_reason: dict = field(default_factory=dict)  # gold reason label -> share declined
+    abstention_reasons: dict = field(default_factory=dict)  # the system's own reason -> count, over every question it declined
+    calibration: list = field(default_factory=list)  # reliability table, when the system reports confidence
 
 
 @dataclass(frozen=True)
@@ -54,7 +58,7 @@ def _ask(system, question: GoldQuestion, top_k: int, curve_depth: int) -> Outcom
     reply = system.ask(question.question, top_k)
     # the curve needs a deeper list; the headline figures come from the call at top_k alone
     deep = reply if top_k >= curve_depth else system.ask(question.question, curve_depth)
-    return Outcome(reply, judge(question, reply, [p.text for p in deep.passages][:curve_depth]))
+    return Outcome(reply, judge(question, reply, [p.text for p in deep.passages][:curve_depth], system.gives_answers))
 
 
 def _tradeoff(outcomes: Sequence[Outcome], threshold: float | None):
@@ -89,6 +93,11 @@ def summarise_system(system, outcomes: Sequence[Outcome], top_k: int, curve_dept
         problems=metrics.problem_counts(judged),
         tradeoff=tradeoff,
         tradeoff_agreement=agreement,
+        abstention_by_reason=metrics.abstention_by_reason([(j.reason, not j.answered) for j in judged if not j.gold_answerable]),
+        abstention_reasons=dict(sorted(Counter(j.abstention or "unsaid" for j in judged if not j.answered).items())),
+        calibration=metrics.calibration_table([(j.confidence, metrics.reply_right(j)) for j in judged])
+        if judged and all(j.confidence is not None for j in judged)
+        else [],
     )
 
 

@@ -62,12 +62,28 @@ def problems(gold_answerable: bool, answered: bool, first_rank: Rank, found: int
     return tuple(tags)
 
 
-def judge(question: GoldQuestion, reply: Reply, deep_passages: Sequence[str]) -> Judgement:
+_MARKER_SPLIT = re.compile(r"\s*\[\d+\]\s*")
+
+
+def answer_sentences(answer: str, quotes_answer: bool) -> list[str]:
+    """The quoted sentences of an extractive answer ("... [1] ... [2]"); a system without answers quotes one passage."""
+    if not quotes_answer:
+        return [answer] if answer.strip() else []
+    return [part for part in _MARKER_SPLIT.split(answer) if part.strip()]
+
+
+def sentence_supported(sentence: str, quotes: Sequence[str]) -> bool:
+    """The sentence holds a gold or supporting quote, or is itself most of one (a quote spanning two sentences)."""
+    return any(quote_found(q, sentence) or quote_found(sentence, q) for q in quotes)
+
+
+def judge(question: GoldQuestion, reply: Reply, deep_passages: Sequence[str], gives_answers: bool = True) -> Judgement:
     """Score `reply`; `deep_passages` is the longer ranking the hit@k curve is drawn from."""
     texts = [p.text for p in reply.passages]
     rank = first_gold_rank(question.quotes, texts) if question.answerable else None
     found = quotes_found_in(question.quotes, texts)
     hit = (reply.answerable and answer_holds_quote(question.quotes, reply.answer)) if question.answerable else None
+    sentences = answer_sentences(reply.answer, gives_answers) if reply.answerable else []
     return Judgement(
         kind=question.kind,
         gold_answerable=question.answerable,
@@ -81,5 +97,10 @@ def judge(question: GoldQuestion, reply: Reply, deep_passages: Sequence[str]) ->
         passage_chars=tuple(len(t) for t in texts),
         latency_ms=reply.latency_ms,
         relevance=reply.relevance,
+        reason=question.reason,
+        abstention=None if reply.answerable else reply.abstention,
+        confidence=reply.confidence,
+        answer_sentences=len(sentences),
+        answer_sentences_supported=sum(1 for s in sentences if sentence_supported(s, question.quotes + question.support)),
         problems=problems(question.answerable, reply.answerable, rank, found, len(question.quotes), hit),
     )

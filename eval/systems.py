@@ -48,6 +48,9 @@ class PipelineSystem:
             passages=tuple(RetrievedPassage(c.passage.text, float(c.score), c.passage.doc_id) for c in answer.citations),
             latency_ms=took,
             relevance=getattr(answer, "relevance", None),
+            abstention=answer.abstention.value if getattr(answer, "abstention", None) else None,
+            confidence=getattr(answer, "confidence", None),
+            features=tuple(answer.features.vector()) if getattr(answer, "features", None) is not None else None,
         )
 
 
@@ -87,6 +90,8 @@ class HttpSystem:
                 answerable=bool(reply["answerable"]),
                 passages=tuple(RetrievedPassage(c["text"], float(c.get("score", 0.0)), c.get("doc_id", "")) for c in citations),
                 latency_ms=took,
+                abstention=reply.get("abstention"),
+                confidence=reply.get("confidence"),
             )
         except (KeyError, TypeError):
             raise EvaluationError(f"{self.url}/ask replied without answer/answerable/citations; is --url the Inspection QA service?") from None

@@ -63,6 +63,19 @@ class Settings(BaseSettings):
         "holds a question word no kept passage uses and matches the question by this much more than any kept sentence; "
         "a large value (e.g. 9) turns the rule off.",
     )
+    support_check: bool = Field(
+        True,
+        description="Quote only sentences that answer: each must hold the kind of fact asked for and cover the question's names, "
+        "dates, figures and rare terms (itself, its neighbours, its document's title and date); otherwise abstain with "
+        "not-mentioned or wrong-type. Off: issue 12's answers.",
+    )
+    answer_gate: float = Field(
+        0.5,
+        ge=0.0,
+        le=1.0,
+        description="Abstain (low-support) when the learned answer gate (index/answer/answer_gate.json, fitted on the dev set) gives "
+        "an answer less than this chance that the material answers the question; 0 turns the gate off.",
+    )
     primary_kinds: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: ["inspection-letter", "inspection-report"],
         description="Document kinds that are the inspectorate's own words (comma-separated): where several documents report "

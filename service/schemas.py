@@ -128,15 +128,26 @@ class NewerOut(BaseModel):
     end: int
 
 
+class RelatedOut(BaseModel):
+    text: str
+    n: int = Field(description="The citation whose passage holds the sentence.")
+    start: int
+    end: int
+
+
 class AskResponse(BaseModel):
     question: str
     answer: str = Field(description="Sentences quoted from the sources, each followed by its [n] marker.")
     answerable: bool = Field(description="False when the material does not answer the question.")
-    abstention: Literal["not-relevant", "no-figure", "removed-text"] | None = Field(
+    abstention: Literal["not-relevant", "no-figure", "removed-text", "not-mentioned", "wrong-type", "low-support"] | None = Field(
         None,
         description="Why the material was said not to answer: 'not-relevant' (nothing close enough), 'no-figure' (a how many / "
         "how much / how long / when question and no sentence near the top holds a figure or date about it), 'removed-text' "
-        "(the question is about a link or advert captured with a web page, not the page). Null when answered.",
+        "(the question is about a link or advert captured with a web page, not the page), 'not-mentioned' (a name, date, "
+        "figure or term of the question that no answering sentence covers; see `missing`), 'wrong-type' (sentences on the "
+        "subject, none holding the kind of fact asked for, such as a salary or a name), 'low-support' (the best sentence passed "
+        "every rule but the answer gate learned on labelled questions judges it unlikely to answer; shown under `related`). "
+        "Null when answered.",
     )
     citations: list[CitationOut]
     took_ms: float
@@ -147,6 +158,20 @@ class AskResponse(BaseModel):
     )
     newer: list[NewerOut] = Field(
         default_factory=list, description="Newer dated documents that speak about the same event or measure as the first citation."
+    )
+    confidence: float = Field(
+        0.0,
+        ge=0.0,
+        le=1.0,
+        description="Estimated chance that the reply is right: an answer holding the evidence, or an abstention where the material "
+        "does not answer. Calibrated on the labelled dev questions (eval/README.md); below 0.5 the chat page marks an answer as low confidence.",
+    )
+    missing: list[str] = Field(
+        default_factory=list, description="With abstention 'not-mentioned': the question's own words that no answering sentence covers."
+    )
+    related: list[RelatedOut] = Field(
+        default_factory=list,
+        description="With an abstention: sentences on the question's subject that do not answer it, never the answer; n is their citation.",
     )
 
     @classmethod
@@ -160,6 +185,9 @@ class AskResponse(BaseModel):
             answer=answer.answer,
             answerable=answer.answerable,
             abstention=answer.abstention.value if answer.abstention else None,
+            confidence=round(answer.confidence, 3),
+            missing=list(answer.missing),
+            related=[RelatedOut(text=r.text, n=r.n, start=r.start, end=r.end) for r in answer.related],
             citations=[
                 CitationOut(
                     n=c.n,

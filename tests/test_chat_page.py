@@ -166,6 +166,25 @@ def test_unanswerable_question_says_so_and_marks_passages_not_an_answer(page):
     assert cards.first.locator(".badge").is_visible() and cards.first.locator(".badge").inner_text() == "not an answer"
 
 
+def test_not_mentioned_says_what_is_missing_and_shows_the_related_sentence_apart(page):
+    turn = ask(page, "How did Leeds children's services do at their last Ofsted inspection?")
+    assert turn.locator(".abstain-title").inner_text() == "The inspection material does not answer this question."
+    assert turn.locator(".abstain-reason").inner_text() == "The inspection material does not mention Leeds."
+    related = turn.locator(".related")
+    assert related.count() >= 1 and related.first.locator(".badge").inner_text() == "not an answer"
+    assert turn.locator(".answer").count() == 0
+    assert turn.locator(".cards-title").inner_text() == "Closest passages (not an answer)"
+
+
+def test_a_low_confidence_answer_is_marked(page):
+    # answered, but the confidence model gives it under 0.5 (dev question d020)
+    turn = ask(page, "Out of the areas Ofsted graded in 2018, how many were judged inadequate?")
+    assert "low-confidence" in turn.locator(".answer").get_attribute("class").split()
+    assert turn.locator(".low-badge").text_content() == "low confidence" and turn.locator(".low-badge").is_visible()
+    confident = ask(page, DEV_QUESTION)
+    assert confident.locator(".answer.low-confidence").count() == 0 and confident.locator(".low-badge").count() == 0
+
+
 def test_filters_narrow_the_citations(page):
     unfiltered = ask(page, INADEQUATE)
     assert set(unfiltered.locator(".card .kind").all_inner_texts()) - {"inspection-letter"}, "the test needs other kinds unfiltered"

@@ -157,3 +157,46 @@ def test_problem_tags():
 def test_an_abstention_on_an_unanswerable_question_is_right_and_has_no_answer_length():
     j = judge(UNANSWERABLE, _reply("The inspection material does not answer this.", False, "Some passage."), ["Some passage."])
     assert j.problems == () and j.answer_hit is None and j.answer_chars is None and j.first_hit_rank is None
+
+
+def test_false_answer_rate_is_the_share_of_unanswerable_questions_answered():
+    # answered flags of four unanswerable questions: one answered
+    assert metrics.false_answer_rate([False, True, False, False]) == 0.25
+    assert metrics.false_answer_rate([]) is None
+
+
+def test_answer_sentence_precision_pools_sentences_over_questions():
+    # 1 of 1, 1 of 3, 0 of 1: 2 of 5 sentences, not the mean of shares (1 + 1/3 + 0) / 3
+    assert metrics.answer_sentence_precision([(1, 1), (1, 3), (0, 1)]) == pytest.approx(2 / 5)
+    assert metrics.answer_sentence_precision([]) is None
+
+
+def test_abstention_by_reason_is_the_share_declined_per_label():
+    declined = [("not-mentioned", True), ("not-mentioned", False), ("wrong-type", True), ("off-topic", False)]
+    assert metrics.abstention_by_reason(declined) == {"not-mentioned": 0.5, "off-topic": 0.0, "wrong-type": 1.0}
+
+
+def test_calibration_table_bins_by_confidence_and_gives_the_share_right():
+    pairs = [(0.1, False), (0.15, True), (0.85, True), (0.95, True), (1.0, False), (0.5, True)]
+    table = metrics.calibration_table(pairs, bins=2)
+    # [0, 0.5): 0.1, 0.15 -> one of two right; [0.5, 1]: 0.5, 0.85, 0.95, 1.0 -> three of four
+    assert [(r["low"], r["high"], r["n"]) for r in table] == [(0.0, 0.5, 2), (0.5, 1.0, 4)]
+    assert table[0]["mean_confidence"] == pytest.approx(0.125) and table[0]["right"] == 0.5
+    assert table[1]["mean_confidence"] == pytest.approx(3.3 / 4) and table[1]["right"] == 0.75
+    # ECE: (2 * |0.125 - 0.5| + 4 * |0.825 - 0.75|) / 6 = (0.75 + 0.3) / 6
+    assert metrics.expected_calibration_error(table) == pytest.approx(1.05 / 6)
+    assert metrics.calibration_table([], bins=2)[0]["n"] == 0
+
+
+def test_answer_sentences_are_split_at_citation_markers_and_judged_one_by_one():
+    from eval.scoring import answer_sentences, sentence_supported
+
+    answer = "Caseloads are lower. [1] The weather was fine. [2]"
+    assert answer_sentences(answer, True) == ["Caseloads are lower.", "The weather was fine."]
+    assert answer_sentences("a whole passage [1] with a marker", False) == ["a whole passage [1] with a marker"]
+    quotes = ("Caseloads are lower.",)
+    assert [sentence_supported(s, quotes) for s in answer_sentences(answer, True)] == [True, False]
+    # a sentence lying inside a longer quote (one half of a two-sentence quote) is supported by it
+    two = ("Caseloads are lower. Supervision is regular and recorded well.",)
+    assert sentence_supported("Caseloads are lower.", two) and sentence_supported("Supervision is regular and recorded well.", two)
+    assert not sentence_supported("Managers are visible and accessible.", two)

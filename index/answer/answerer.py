@@ -3,11 +3,15 @@ rerank the passages, and compose the cited answer or the abstention."""
 
 from __future__ import annotations
 
-import dataclasses
-from functools import lru_cache
+import re
+from dataclasses import replace
+from functools import cached_property, lru_cache
 
 from index.answer.caveats import allowed_docs, newer_sources, with_conflicts
 from index.answer.compose import Abstention, Answer, Citation, cite, compose
+from index.answer.confidence import ReplyFeatures, answer_supported, confidence
+from index.answer.constraints import initialisms
+from index.answer.grounding import asks_for_several, ground
 from index.answer.query import Query, QueryVectorCache, analyse_question
 from index.answer.scoring import ScoredSentence, boilerplate_lead, pick_answer_sentences, rerank, score_sentences, word_set
 from index.answer.search import RankedPassage, SearchFilters, search_passages
@@ -38,7 +42,16 @@ class QuestionAnswerer:
 
     def analyse(self, question: str) -> Query:
         """The question analysed once, for every later stage."""
-        return analyse_question(question, self.query_vectors(question), self.index.lexicon)
+        return analyse_question(question, self.query_vectors(question), self.index.lexicon, lambda: self._vocabulary, lambda: self._initialisms)
+
+    @cached_property
+    def _vocabulary(self) -> frozenset[str]:
+        """Every word of the index as written, apostrophes dropped: near spellings of a question's names are known."""
+        return frozenset(w.replace("'", "") for d in self.index.documents.values() for w in re.findall(r"[a-z][a-z']+", d.text.lower().replace("’", "'")))
+
+    @cached_property
+    def _initialisms(self) -> frozenset[str]:
+        return frozenset().union(*(initialisms(d.text) for d in self.index.documents.values()))
 
     def _ranked(self, query: Query, top_k: int, filters: SearchFilters) -> tuple[list[ScoredSentence], list[RankedPassage]]:
         """Every sentence of the fused pool scored, and the pool's `top_k` passages reranked."""
@@ -57,14 +70,44 @@ class QuestionAnswerer:
         query = self.analyse(question)
         scored, ranked = self._ranked(query, top_k or s.top_k, filters)
         in_top = {sid for r in ranked for sid in self.index.passage_sentences[r.passage.passage_id]}
-        chosen, reason = pick_answer_sentences(
-            self.index, query, [x for x in scored if x.sentence.sentence_id in in_top], s.answer_sentences, s.abstain_threshold, s.answer_max_chars
-        )
+        candidates = [x for x in scored if x.sentence.sentence_id in in_top]
+        chosen, reason = pick_answer_sentences(self.index, query, candidates, s.answer_sentences, s.abstain_threshold, s.answer_max_chars)
         if chosen and boilerplate_lead(self.index, query, scored, self._tokens) >= s.abstain_boilerplate_margin:
             chosen, reason = [], Abstention.REMOVED_TEXT
+        grounding = ground(self.index, query, candidates) if chosen and s.support_check else None
+        if grounding is not None:  # issue 13: quote only sentences that answer, each checked on its own
+            limit = s.answer_sentences if asks_for_several(query) else 1
+            chosen, reason = pick_answer_sentences(self.index, query, grounding.supported, limit, s.abstain_threshold, s.answer_max_chars)
+            reason = grounding.abstention or reason
         relevance = scored[0].score if scored else 0.0
-        answer = compose(self.index, question, ranked, chosen, relevance, Abstention(reason) if reason else None)
+        features = self._features(query, relevance, chosen, grounding)
+        related = list(grounding.related) if grounding else []
+        if chosen and answer_supported(features) < s.answer_gate:  # the learned combiner: on topic, probably not an answer
+            chosen, reason, related = [], Abstention.LOW_SUPPORT, chosen[:1]
+            features = replace(features, answered=0.0, answered_relevance=0.0)
+        answer = compose(
+            self.index, question, ranked, chosen, relevance, Abstention(reason) if reason else None,
+            missing=tuple(c.text for c in grounding.missing) if grounding else (),
+            unmentioned=bool(query.unmentioned),
+            related=related,
+            kind=query.kind.value,
+        )
         # sides that disagree are cited and named; newer material on the first citation's event listed
         docs = allowed_docs(self.index, filters)
         answer = with_conflicts(self.index, query, answer, ranked, scored, s.conflict_margin, docs)
-        return dataclasses.replace(answer, newer=newer_sources(self.index, answer, docs))
+        return replace(answer, newer=newer_sources(self.index, answer, docs), confidence=confidence(features), features=features)
+
+    def _features(self, query: Query, relevance: float, chosen: list[ScoredSentence], grounding) -> ReplyFeatures:
+        """What the answer gate and the confidence are computed from."""
+        unknown = query.unknown_words(self.index.lexicon)
+        return ReplyFeatures(
+            answered=float(bool(chosen)),
+            relevance=relevance,
+            answered_relevance=relevance if chosen else 0.0,
+            share_supported=grounding.share_supported if grounding else 0.0,
+            constraints=float(len(query.constraints)),
+            unmentioned=float(bool(query.unmentioned)),
+            own=max((c.own for c in chosen), default=0.0),
+            overlap=max((c.overlap for c in chosen), default=0.0),
+            unknown_share=sum(w for t, w in query.weights.items() if t in unknown),
+        )

@@ -25,6 +25,51 @@ class Abstention(str, enum.Enum):
     NOT_RELEVANT = "not-relevant"  # no sentence is relevant enough (or the filters left none)
     NO_FIGURE = "no-figure"  # a how-many / how-much / how-long / when question, and no sentence near the top holds one
     REMOVED_TEXT = "removed-text"  # the question is about a teaser or advert cleaning removed, not the page
+    NOT_MENTIONED = "not-mentioned"  # a name, date, figure or term of the question no answering sentence covers
+    WRONG_TYPE = "wrong-type"  # sentences on the subject, none holding the kind of fact asked for (a salary, a name)
+    LOW_SUPPORT = "low-support"  # the best sentence passed every rule, but the learned answer gate judges it unlikely to answer
+
+
+# issue 13: abstentions in plain words, fixed templates filled only with the question's own words
+_NOT_MENTIONED = "The inspection material does not mention {what}."
+_NOT_FOR = "The inspection material does not answer this for {what}."
+_WRONG_TYPE = "The inspection material does not give {what}."
+_LOW_SUPPORT = "The inspection material does not clearly answer this."
+# what a wrong-type abstention says is not given, when the question names no noun of its own
+_KIND_PHRASES = {
+    "money": "an amount of money",
+    "percent": "a percentage",
+    "person": "a name",
+    "grade": "a judgement grade",
+    "place": "the body or place asked for",
+}
+# nouns a question may name for the fact it wants ("what salary", "which grade")
+_TYPE_NOUNS = (
+    "salary", "budget", "cost", "amount", "grade", "judgement", "judgment", "rating", "name", "percentage",
+    "rate", "date", "figure", "number", "party", "force", "agency", "chair", "head",
+)
+
+
+def join_words(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+
+
+def abstention_sentence(
+    reason: "Abstention | None", question: str, missing: tuple[str, ...] = (), unmentioned: bool = False, kind: str | None = None
+) -> str:
+    """The fixed sentence for an abstention; only the question's own words are filled in."""
+    if reason is Abstention.NOT_MENTIONED and missing:
+        return (_NOT_MENTIONED if unmentioned else _NOT_FOR).format(what=join_words(list(missing)))
+    if reason is Abstention.WRONG_TYPE:
+        words = question.lower().replace("?", " ").split()
+        noun = next((w for w in words if w in _TYPE_NOUNS), None)
+        if noun:
+            return _WRONG_TYPE.format(what=f"{'an' if noun[0] in 'aeiou' else 'a'} {noun}")
+        if kind in _KIND_PHRASES:
+            return _WRONG_TYPE.format(what=_KIND_PHRASES[kind])
+    if reason is Abstention.LOW_SUPPORT:
+        return _LOW_SUPPORT
+    return NO_ANSWER
 
 
 @dataclass(frozen=True)
@@ -62,6 +107,18 @@ class Answer:
     abstention: Abstention | None = None  # why the material was said not to answer; None when answered
     conflicts: tuple = ()  # index.answer.conflicts.Conflict: sides of the cited material that disagree
     newer: tuple = ()  # index.answer.caveats.NewerSource: newer dated documents on the first citation's event
+    missing: tuple[str, ...] = ()  # not-mentioned: the question's words no answering sentence covers
+    related: tuple["RelatedSentence", ...] = ()  # on topic but not an answer: shown apart, never as the answer
+    confidence: float = 0.0  # estimated chance the reply is right (answer holds the evidence, or abstention is due)
+    features: object = None  # the ReplyFeatures confidence was worked out from (evaluation fits on them)
+
+
+@dataclass(frozen=True)
+class RelatedSentence:
+    text: str
+    n: int  # the citation whose passage holds it
+    start: int
+    end: int
 
 
 def cite(index: InspectionIndex, ranked: list[RankedPassage], highlights: dict[int, list[tuple[int, int]]] | None = None) -> tuple[Citation, ...]:
@@ -98,8 +155,13 @@ def compose(
     chosen: list[ScoredSentence],
     relevance: float,
     abstention: Abstention | None,
+    missing: tuple[str, ...] = (),
+    unmentioned: bool = False,
+    related: list[ScoredSentence] = (),
+    kind: str | None = None,
 ) -> Answer:
-    """The answer quoting `chosen` (empty: the abstention) with a citation for each of `ranked`."""
+    """The answer quoting `chosen` (empty: the abstention, in the words of `abstention_sentence`) with a
+    citation for each of `ranked`; `related` sentences are listed apart, only with an abstention."""
 
     def marker(sentence) -> int:
         return next(n for n, r in enumerate(ranked, 1) if sentence.sentence_id in index.passage_sentences[r.passage.passage_id])
@@ -111,11 +173,18 @@ def compose(
         n = marker(c.sentence)
         highlights.setdefault(n, []).append((c.sentence.start, c.sentence.end))
         parts.append(f"{c.sentence.text} [{n}]")
+    reason = None if chosen else abstention or Abstention.NOT_RELEVANT
+    in_ranked = {sid for r in ranked for sid in index.passage_sentences[r.passage.passage_id]}
+    shown = () if chosen else tuple(
+        RelatedSentence(s.sentence.text, marker(s.sentence), s.sentence.start, s.sentence.end) for s in related if s.sentence.sentence_id in in_ranked
+    )
     return Answer(
         question=question,
-        answer=" ".join(parts) if chosen else NO_ANSWER,
+        answer=" ".join(parts) if chosen else abstention_sentence(reason, question, missing, unmentioned, kind),
         answerable=bool(chosen),
         citations=cite(index, ranked, highlights),
         relevance=relevance,
-        abstention=None if chosen else abstention or Abstention.NOT_RELEVANT,
+        abstention=reason,
+        missing=() if chosen else tuple(missing),
+        related=shown,
     )

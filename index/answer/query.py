@@ -13,8 +13,18 @@ from threading import Lock
 
 import numpy as np
 
-from index.answer.answer_type import AnswerType, expected_answer_type
+from difflib import get_close_matches
+
+from index.answer.answer_type import AnswerType, expected_answer_type, question_kind
+from index.answer.constraints import Constraint, ConstraintKind, acronym_key, is_acronym, question_constraints
 from index.build.lexical import Lexicon, tokenize
+
+# A constraint in at least this share of passages is what the corpus is about ("Wakefield",
+# "Ofsted"), not something a question narrows to.
+SUBJECT_SHARE = 0.45
+# A name or term of six letters or more the corpus lacks may be a misspelling of one it has ("Isherwod",
+# "assesments"): this close counts as known. Shorter names are too near other words ("Leeds", "needs").
+SPELLING_CUTOFF = 0.85
 
 
 @dataclass(frozen=True, eq=False)
@@ -23,24 +33,62 @@ class Query:
     tokens: tuple[str, ...]  # tokenize(text), in order: what BM25 scores
     weights: Mapping[str, float]  # each distinct token's share of the question's IDF mass (sums to 1)
     vector: np.ndarray  # the normalised question embedding
-    answer_type: AnswerType | None  # the kind of fact asked for; None for any other question
-    constraints: tuple[str, ...] = field(default=())  # what an answer must cover (names, dates); filled by later analysis
+    answer_type: AnswerType | None  # the figure or date asked for; None for any other question
+    constraints: tuple[Constraint, ...] = field(default=())  # what an answer must cover (names, dates, figures, rare terms)
+    kind: AnswerType = AnswerType.DESCRIPTION  # the kind of fact asked for, among every type (support check)
+    unmentioned: tuple[Constraint, ...] = field(default=())  # constraints no indexed passage uses at all
 
     def unknown_words(self, lexicon: Lexicon) -> frozenset[str]:
         """Question words no indexed passage uses."""
         return frozenset(t for t in self.weights if t not in lexicon.frequencies)
 
 
-def analyse_question(text: str, vector: np.ndarray, lexicon: Lexicon) -> Query:
-    """The `Query` for `text`, given its embedding and the index's document frequencies."""
+def analyse_question(
+    text: str, vector: np.ndarray, lexicon: Lexicon, vocabulary: Callable[[], frozenset[str]] = frozenset, spelled_out: Callable[[], frozenset[str]] = frozenset
+) -> Query:
+    """The `Query` for `text`, given its embedding and the index's document frequencies; `vocabulary` (the index's
+    words as written) and `spelled_out` (its initialisms) are asked for only when a constraint is not in the lexicon."""
     tokens = tuple(tokenize(text))
+    resolved = [_resolve(c, lexicon, vocabulary, spelled_out) for c in question_constraints(text)]
+    constraints = tuple(c for c in resolved if c is not None and not _is_subject(c, lexicon))
     return Query(
         text=text,
         tokens=tokens,
         weights=lexicon.question_weights(set(tokens)),
         vector=vector,
         answer_type=expected_answer_type(text),
+        constraints=constraints,
+        kind=question_kind(text),
+        unmentioned=tuple(c for c in constraints if not all(t in lexicon.frequencies for t in c.tokens)),
     )
+
+
+def _is_subject(constraint: Constraint, lexicon: Lexicon) -> bool:
+    share = [lexicon.frequencies.get(t, 0) / max(lexicon.passage_count, 1) for t in constraint.tokens]
+    return bool(share) and min(share) >= SUBJECT_SHARE
+
+
+def _resolve(constraint: Constraint, lexicon: Lexicon, vocabulary, spelled_out) -> Constraint | None:
+    """`constraint` as the corpus writes it: itself when some passage uses every word; with a misspelt word
+    ("assesments") replaced by the corpus's nearest spelling; None when an acronym the corpus spells out
+    ("DCS": director of children's services) leaves nothing a sentence could be checked for. Unchanged,
+    with `known` False, when the corpus has no word like it."""
+    if all(t in lexicon.frequencies for t in constraint.tokens) or constraint.kind not in (ConstraintKind.NAME, ConstraintKind.TERM):
+        return constraint
+    tokens: list[str] = []
+    for word in constraint.text.split():
+        own = tokenize(word)
+        if all(t in lexicon.frequencies for t in own):
+            tokens += own
+            continue
+        if is_acronym(word) and acronym_key(word) in spelled_out():
+            continue  # spelled out somewhere; which sentence spells it is beyond a word check
+        low = word.lower().replace("’", "'").replace("'", "")
+        near = get_close_matches(low, vocabulary(), n=1, cutoff=SPELLING_CUTOFF) if len(low) >= 6 else []
+        if not near:
+            return constraint
+        tokens += tokenize(near[0])
+    return Constraint(constraint.text, constraint.kind, tuple(tokens)) if tokens else None
 
 
 class QueryVectorCache:

@@ -13,7 +13,12 @@
     "not-relevant": "Nothing in the material is close enough to the question.",
     "no-figure": "The question asks for a figure or a date, and no passage near the top holds one about it.",
     "removed-text": "The question matches a link or advert captured with a web page, not the page itself.",
+    "low-support": "The closest sentences are on the subject, but the checks judge that they probably do not answer it.",
   };
+  // reasons whose plain sentence the service writes itself, from the question's own words ("does not mention Leeds")
+  const OWN_WORDS_REASONS = new Set(["not-mentioned", "wrong-type"]);
+  // below this the answer is marked: of the dev-set answers given with confidence under 0.5, fewer than half held the evidence
+  const LOW_CONFIDENCE = 0.5;
 
   const $ = (id) => document.getElementById(id);
   const ui = {
@@ -196,6 +201,8 @@
       lines.push("", "References");
     } else {
       lines.push(ABSTAIN_MESSAGE);
+      if (OWN_WORDS_REASONS.has(r.abstention) && r.answer) lines.push(r.answer);
+      for (const item of r.related || []) lines.push(`Related, not an answer: "${item.text}" [${item.n}]`);
       if (cited.length) lines.push("", "Closest passages (not an answer)");
     }
     for (const c of cited) {
@@ -301,7 +308,11 @@
           answer.append(` [${piece.n}]${gap}`);
         }
       });
-      reply.append(el("div", { class: "answer" }, el("p", { class: "label" }, "Answer"), answer));
+      const low = typeof r.confidence === "number" && r.confidence < LOW_CONFIDENCE;
+      reply.append(el("div", { class: low ? "answer low-confidence" : "answer" },
+        el("p", { class: "label" }, "Answer", low ? " " : null, low ? el("span", { class: "badge low-badge" }, "low confidence") : null),
+        answer,
+        low ? el("p", { class: "low-note" }, "This answer may not hold what you asked for: check it against the sources below.") : null));
       if (r.conflicts && r.conflicts.length) reply.append(renderConflicts(r, turn, byN));
       if (r.newer && r.newer.length) reply.append(renderNewer(r, turn));
       if (TIMELINE_QUESTION.test(turn.question)) {
@@ -313,7 +324,10 @@
       reply.append(
         el("div", { class: "abstain" },
           el("p", { class: "abstain-title" }, ABSTAIN_MESSAGE),
-          ABSTAIN_REASONS[r.abstention] ? el("p", { class: "abstain-reason" }, ABSTAIN_REASONS[r.abstention]) : null,
+          OWN_WORDS_REASONS.has(r.abstention) && r.answer
+            ? el("p", { class: "abstain-reason" }, r.answer)
+            : ABSTAIN_REASONS[r.abstention] ? el("p", { class: "abstain-reason" }, ABSTAIN_REASONS[r.abstention]) : null,
+          (r.related || []).length ? renderRelated(r.related, byN, turn) : null,
           el("p", { class: "muted" },
             r.citations.length
               ? "The closest passages are below for you to judge; none of them is an answer."
@@ -434,6 +448,26 @@
     }
     ui.docText.replaceChildren(list);
     ui.panel.scrollTop = 0;
+  }
+
+  // sentences on the question's subject that do not answer it: quoted apart from any answer, each with its source
+  function renderRelated(related, byN, turn) {
+    const list = el("ul", { class: "related-list" });
+    for (const item of related) {
+      const citation = byN.get(item.n);
+      list.append(el("li", { class: "related" },
+        el("q", {}, item.text), " ",
+        citation
+          ? el("a", {
+              class: "marker",
+              href: `#cite-${turn.id}-${item.n}`,
+              "aria-label": `source ${item.n}: ${citation.title}`,
+              onclick: (event) => { event.preventDefault(); openDocument(citation, event.currentTarget, turn.id); },
+            }, `[${item.n}]`)
+          : `[${item.n}]`,
+        " ", el("span", { class: "badge" }, "not an answer")));
+    }
+    return el("div", { class: "related-block" }, el("p", { class: "label" }, "Related, but not an answer"), list);
   }
 
   function renderCard(c, turn, answerable) {
