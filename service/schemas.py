@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from index.answer.compose import Answer, Citation
+from index.answer.followup import MAX_TURNS, Resolution, Turn
 from index.answer.search import SearchFilters
 from index.ingest.corpus import KINDS
 
@@ -44,6 +45,25 @@ class Filters(BaseModel):
         return SearchFilters(tuple(self.doc_id), tuple(self.kind), self.published_from, self.published_to)
 
 
+class CitedSpan(BaseModel):
+    model_config = ConfigDict(extra="ignore")  # a caller may send back the whole citation it was given
+
+    doc_id: str = Field(min_length=1, max_length=200)
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+
+
+class HistoryTurn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    question: Question = Field(description="An earlier question, as it was asked.")
+    answer: str | None = Field(None, max_length=20000, description="The answer it was given (optional).")
+    citations: list[CitedSpan] = Field(default_factory=list, max_length=20, description="What that answer cited, in [n] order (optional).")
+
+    def to_turn(self) -> Turn:
+        return Turn(self.question, self.answer or "", tuple(c.doc_id for c in self.citations))
+
+
 class AskRequest(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
@@ -53,9 +73,25 @@ class AskRequest(BaseModel):
     question: Question = Field(description="The question, in plain words.")
     top_k: int = Field(5, ge=1, le=20, description="How many passages to cite.")
     filters: Filters | None = None
+    history: list[HistoryTurn] = Field(
+        default_factory=list,
+        max_length=MAX_TURNS,
+        description=f"Up to {MAX_TURNS} earlier turns of the conversation, oldest first. A question that refers back to them "
+        "('and in 2021?', 'who led it?', 'that letter') is searched with what it refers to; nothing is kept on the server.",
+    )
 
     def search_filters(self) -> SearchFilters:
         return self.filters.to_search() if self.filters else SearchFilters()
+
+    @field_validator("history", mode="before")
+    @classmethod
+    def _history_not_too_long(cls, value):
+        if isinstance(value, list) and len(value) > MAX_TURNS:
+            raise ValueError(f"{len(value)} turns; send at most the last {MAX_TURNS} turns of the conversation, oldest first")
+        return value
+
+    def turns(self) -> tuple[Turn, ...]:
+        return tuple(t.to_turn() for t in self.history)
 
 
 class SearchRequest(AskRequest):
@@ -93,10 +129,19 @@ class AskResponse(BaseModel):
     )
     citations: list[CitationOut]
     took_ms: float
+    searched_for: str | None = Field(
+        None, description="The question as it was searched: equals `question` when it stood alone, else rewritten from the history."
+    )
+    rewrite: str | None = Field(None, description="Why the question was rewritten (what referred back, what was brought in); null when it stood alone.")
+    narrowed_to: list[str] = Field(default_factory=list, description="doc_ids a follow-up such as 'that letter' was searched in.")
 
     @classmethod
-    def from_answer(cls, answer: Answer, took_ms: float) -> "AskResponse":
+    def from_answer(cls, answer: Answer, took_ms: float, resolution: Resolution | None = None) -> "AskResponse":
+        resolution = resolution or Resolution(answer.question)
         return cls(
+            searched_for=resolution.searched_for,
+            rewrite=resolution.why or None,
+            narrowed_to=list(resolution.doc_ids),
             question=answer.question,
             answer=answer.answer,
             answerable=answer.answerable,
@@ -143,10 +188,12 @@ class SearchResponse(BaseModel):
     question: str
     passages: list[PassageOut]
     took_ms: float
+    searched_for: str | None = Field(None, description="The question as it was searched, as in POST /ask.")
 
     @classmethod
-    def from_citations(cls, question: str, citations: tuple[Citation, ...], took_ms: float) -> "SearchResponse":
+    def from_citations(cls, question: str, citations: tuple[Citation, ...], took_ms: float, searched_for: str | None = None) -> "SearchResponse":
         return cls(
+            searched_for=searched_for or question,
             question=question,
             passages=[
                 PassageOut(

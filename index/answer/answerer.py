@@ -3,9 +3,11 @@ rerank the passages, and compose the cited answer or the abstention."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import lru_cache
 
 from index.answer.compose import Abstention, Answer, Citation, cite, compose
+from index.answer.followup import Resolution, Turn, resolve
 from index.answer.query import Query, QueryVectorCache, analyse_question
 from index.answer.scoring import ScoredSentence, boilerplate_lead, pick_answer_sentences, rerank, score_sentences, word_set
 from index.answer.search import RankedPassage, SearchFilters, search_passages
@@ -62,3 +64,20 @@ class QuestionAnswerer:
             chosen, reason = [], Abstention.REMOVED_TEXT
         relevance = scored[0].score if scored else 0.0
         return compose(self.index, question, ranked, chosen, relevance, Abstention(reason) if reason else None)
+
+    def resolve(self, question: str, history: tuple[Turn, ...] = (), filters: SearchFilters = SearchFilters()) -> tuple[Resolution, SearchFilters]:
+        """What to search for a question asked after `history` (see followup.py), and the filters to search it with."""
+        resolution = resolve(question, history)
+        # "that letter": only a document this index holds and the caller's own filters let through
+        keep = tuple(d for d in resolution.doc_ids if d in self.index.documents and (not filters.doc_ids or d in filters.doc_ids))
+        if resolution.doc_ids != keep:
+            resolution = replace(resolution, doc_ids=keep)
+        return resolution, (replace(filters, doc_ids=keep) if keep else filters)
+
+    def answer_in_conversation(
+        self, question: str, history: tuple[Turn, ...] = (), top_k: int | None = None, filters: SearchFilters = SearchFilters()
+    ) -> tuple[Answer, Resolution]:
+        """`answer` for a question asked after `history`, searched as it resolves; the answer carries the question as asked."""
+        resolution, filters = self.resolve(question, history, filters)
+        answer = self.answer(resolution.searched_for, top_k, filters)
+        return replace(answer, question=question), resolution

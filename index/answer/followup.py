@@ -387,18 +387,17 @@ def _resolve(question: str, history: Sequence[Turn], resolved_before: list[str])
         return Resolution(question)
     previous = resolved_before[-1]
     doc_ids = _narrowing(question, history[-1])
-    narrowed = f"; narrowed to the document the last answer cited first ({doc_ids[0]})" if doc_ids else ""
     said = ", ".join(f"'{r}'" for r in refs)
     if _lead(_words(question)) and not _is_comparison(_words(question), refs[1:]):
         filled = _fill_slot(_strip_lead(question), previous)
         if filled:
             text, slot = filled
-            return Resolution(text, doc_ids, f"refers back ({said}): the previous question with {slot} changed{narrowed}")
+            return Resolution(text, doc_ids, f"refers back ({said}): the previous question with {slot} changed")
     elif refs == ["(no subject of its own)"]:
         filled = _fill_slot(question, previous) if not _words(question)[0].lower() in {"who", "what", "when", "where", "how", "why", "which"} else None
         if filled:
             text, slot = filled
-            return Resolution(text, doc_ids, f"refers back (no subject of its own): the previous question with {slot} changed{narrowed}")
+            return Resolution(text, doc_ids, f"refers back (no subject of its own): the previous question with {slot} changed")
     person = {_low(r) for r in refs} <= _PRONOUNS_PERSON and latest_name([t.question for t in history])
     if person and _low(person) not in question.lower():
         carried = [person]  # "why did he leave?": the last person named, even before a turn about something else
@@ -406,10 +405,10 @@ def _resolve(question: str, history: Sequence[Turn], resolved_before: list[str])
         carried = _carried(previous, question, keep_years=_is_comparison(_words(question), refs))
     if not carried:
         if doc_ids:
-            return Resolution(question, doc_ids, f"refers back ({said}){narrowed}")
+            return Resolution(question, doc_ids, f"refers back ({said}): searched in the document the last answer cited first")
         return Resolution(question)
     text = f"{question.rstrip()} ({'; '.join(carried)})"
-    return Resolution(text, doc_ids, f"refers back ({said}): brought in {'; '.join(carried)} from the conversation{narrowed}")
+    return Resolution(text, doc_ids, f"refers back ({said}): brought in {'; '.join(carried)} from the conversation")
 
 
 def _resolved_text(history: Sequence[Turn]) -> list[str]:

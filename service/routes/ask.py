@@ -19,13 +19,14 @@ _ERRORS = {422: {"model": ErrorResponse, "description": "Invalid request"}, 503:
 def ask(body: AskRequest, answerer: Answerer) -> AskResponse:
     """Answer a question with sentences quoted from the inspection material, each marked [n]."""
     started = time.perf_counter()
-    answer = answerer.answer(body.question, body.top_k, body.search_filters())
-    return AskResponse.from_answer(answer, took_ms=round((time.perf_counter() - started) * 1000, 2))
+    answer, resolution = answerer.answer_in_conversation(body.question, body.turns(), body.top_k, body.search_filters())
+    return AskResponse.from_answer(answer, took_ms=round((time.perf_counter() - started) * 1000, 2), resolution=resolution)
 
 
 @router.post("/search", response_model=SearchResponse, responses=_ERRORS)
 def search(body: SearchRequest, answerer: Answerer) -> SearchResponse:
     """Ranked passages for a question, for systems that do their own answering: the passages /ask would cite, in its order."""
     started = time.perf_counter()
-    citations = answerer.search(body.question, body.top_k, body.search_filters())
-    return SearchResponse.from_citations(body.question, citations, took_ms=round((time.perf_counter() - started) * 1000, 2))
+    resolution, filters = answerer.resolve(body.question, body.turns(), body.search_filters())
+    citations = answerer.search(resolution.searched_for, body.top_k, filters)
+    return SearchResponse.from_citations(body.question, citations, round((time.perf_counter() - started) * 1000, 2), resolution.searched_for)
