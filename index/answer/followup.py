@@ -57,7 +57,7 @@ _DEMONSTRATIVES = frozenset({"that", "this", "those", "these"})
 # after these, "that" is the conjunction or relative pronoun ("said that", "the inspection that judged")
 _THAT_POINTS_AFTER = frozenset(
     "is are was were about after before than in on of from since to did does do how so and with like by at for "
-    "into between then what when why where".split()
+    "into between then what when why where will would can could has have had should".split()
 )
 _LEADS = (("what", "about"), ("how", "about"), ("and", "what", "about"), ("and", "how", "about"), ("and",), ("so",), ("also",), ("but",))
 _COMPARE = frozenset(
@@ -298,6 +298,11 @@ def _fill_slot(fragment: str, previous: str) -> tuple[str, str] | None:
     names_source = any(_low(w) in _SOURCE_NOUNS for w in words)
     if years and prev_years and all(_is_year(w) or _low(w) in _EVENT_NOUNS | _MONTHS | {"monitoring", "focused"} for w in content):
         # "and in 2021?", "and by the 2019 monitoring visit?": the same question about another time
+        if all(_is_year(w) or _low(w) in _MONTHS for w in content):  # only a time: swap it, keep "the ... visit" around it
+            start, end = prev_years[-1]
+            while start < end and not (_is_year(base_words[start]) or _low(base_words[start]) in _MONTHS):
+                start += 1
+            return _swap(base, (start, end), " ".join(content)), "the year"
         return _swap(base, prev_years[-1], fragment.rstrip("?. ")), "the year"
     if names_source and not years and (span := _source_span(base_words)):
         # "and the recruiter blog?": the same question put to another source
