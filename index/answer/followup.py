@@ -268,8 +268,8 @@ def _strip_lead(question: str) -> str:
     lead = _lead(words)
     if not lead:
         return question.strip()
-    start, _ = _span(words, question, len(lead), len(lead) + 1)
-    return question[start:].strip()
+    _, end = _span(words, question, 0, len(lead))  # everything after the lead words, punctuation and all
+    return question[end:].strip(" ,")
 
 
 def _swap(text: str, span: tuple[int, int], new: str) -> str:
