@@ -67,6 +67,16 @@ def _cmd_ask(args: argparse.Namespace) -> int:
     state = ServiceState.load(_settings(args))
     if state.answerer is None:
         raise InspectQAError(state.not_ready_reason)
+    if args.chat:
+        from service.chat_cli import HELP, chat, terminal_lines
+
+        print(HELP, file=sys.stderr)
+        first = [args.question] if args.question else []
+        typed = sys.stdin.isatty()
+        chat(state.answerer, [*first, *terminal_lines()] if typed else [*first, *sys.stdin], print, args.top_k, echo=not typed)
+        return 0
+    if not args.question:
+        raise InspectQAError("no question given: inspectqa ask \"your question\" (or --chat for a conversation)")
     started = time.perf_counter()
     answer = state.answerer.answer(args.question, args.top_k)
     if args.json:
@@ -136,7 +146,13 @@ def build_parser() -> argparse.ArgumentParser:
         description="Answer a question with sentences quoted from the sources and list the cited passages.",
         epilog=EPILOG,
     )
-    ask.add_argument("question", help="the question, quoted")
+    ask.add_argument("question", nargs="?", help="the question, quoted (with --chat: the first question, optional)")
+    ask.add_argument(
+        "--chat",
+        action="store_true",
+        help="a conversation: keep asking, each question answered with the ones before it as history "
+        "(follow-ups such as 'and in 2021?'); /new starts a new topic, Ctrl-D leaves. Reads lines from stdin when it is not a terminal.",
+    )
     ask.add_argument("--top-k", type=int, default=5, choices=range(1, 21), metavar="N", help="passages to cite, 1-20 (default 5)")
     ask.add_argument("--json", action="store_true", help="print the same JSON as POST /ask")
     ask.add_argument("--index", type=Path, help="index folder (default: INSPECTQA_INDEX_DIR)")
