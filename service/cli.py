@@ -64,6 +64,8 @@ def _cmd_ask(args: argparse.Namespace) -> int:
     from service.schemas import AskResponse
     from service.state import ServiceState
 
+    if not args.question and not args.chat:
+        raise InspectQAError('no question given: inspectqa ask "your question" (or --chat for a conversation)')
     state = ServiceState.load(_settings(args))
     if state.answerer is None:
         raise InspectQAError(state.not_ready_reason)
@@ -75,8 +77,6 @@ def _cmd_ask(args: argparse.Namespace) -> int:
         typed = sys.stdin.isatty()
         chat(state.answerer, [*first, *terminal_lines()] if typed else [*first, *sys.stdin], print, args.top_k, echo=not typed)
         return 0
-    if not args.question:
-        raise InspectQAError("no question given: inspectqa ask \"your question\" (or --chat for a conversation)")
     started = time.perf_counter()
     answer = state.answerer.answer(args.question, args.top_k)
     if args.json:
