@@ -28,6 +28,7 @@ run: index
 eval: index
 	$(VENV)/bin/inspectqa eval --questions eval/gold/dev_questions.jsonl --floors
 	$(VENV)/bin/inspectqa eval --questions eval/gold/heldout_questions.jsonl --floors eval/floors_heldout.json --out eval/out/heldout
+	$(VENV)/bin/inspectqa eval --conversations eval/gold/conversations.jsonl --out eval/out/conversations
 
 # 50 clients x 30 s against /ask on a server it starts on 127.0.0.1 and stops
 load: index
