@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import re
 
+import hypothesis
 import pytest
+from hypothesis import strategies as st
 
 from eval.conversations import split
 from index.answer.followup import Turn, references, resolve
@@ -118,3 +120,16 @@ def test_development_half_self_contained_questions_stay_as_asked_and_follow_ups_
             history.append(Turn(turn["question"]))
     assert rewritten_alone == []
     assert len(missed) <= 2, missed
+
+
+_TEXTS = st.text(min_size=1, max_size=40) | st.sampled_from(
+    ["and in 2021?", "and ?", "what about", "and the", "the 2019", "who led it", "and 2019 the", "about", ":", "that letter", "what about <b>x</b>"]
+)
+
+
+@hypothesis.settings(max_examples=300, deadline=None)
+@hypothesis.given(st.lists(_TEXTS, max_size=4), _TEXTS)
+def test_any_text_resolves_without_error_and_a_rewrite_only_uses_the_conversation_words(history, question):
+    r = resolve(question, [Turn(h) for h in history])
+    assert r.searched_for == question.strip() or r.rewritten
+    assert _words(r.searched_for) <= _words(" ".join(history + [question]))

@@ -176,7 +176,7 @@ def references(question: str) -> list[str]:
             found.append(" ".join(words[i - 1 : i + 1]) if prev in {"than", "since", "by"} else words[i])
         elif w in {"article", "letter", "report", "blog"} and prev == "the" and i >= 2 and low[i - 2] in {"wrote", "in", "from", "of"} and (nxt is None):
             found.append(f"the {words[i]}")  # "who wrote the article?": which article is the one just cited
-    if not found and _is_fragment(words):
+    if not found and words and _is_fragment(words):
         found.append("(no subject of its own)")
     return found
 
@@ -399,7 +399,7 @@ def _resolve(question: str, history: Sequence[Turn], resolved_before: list[str])
             text, slot = filled
             return Resolution(text, doc_ids, f"refers back ({said}): the previous question with {slot} changed")
     elif refs == ["(no subject of its own)"]:
-        filled = _fill_slot(question, previous) if not _words(question)[0].lower() in {"who", "what", "when", "where", "how", "why", "which"} else None
+        filled = None if _low(_words(question)[0]) in {"who", "what", "whats", "when", "where", "how", "why", "which"} else _fill_slot(question, previous)
         if filled:
             text, slot = filled
             return Resolution(text, doc_ids, f"refers back (no subject of its own): the previous question with {slot} changed")
