@@ -407,7 +407,10 @@ def _resolve(question: str, history: Sequence[Turn], resolved_before: list[str])
     if person and _low(person) not in question.lower():
         carried = [person]  # "why did he leave?": the last person named, even before a turn about something else
     else:
-        carried = _carried(previous, question, keep_years=_is_comparison(_words(question), refs))
+        comparison = _is_comparison(_words(question), refs)
+        # a comparison is with what came before the last answer too ("so that was a drop?" after 2016, then 2018)
+        context = " ; ".join(resolved_before[-2:]) if comparison else previous
+        carried = _carried(context, question, keep_years=comparison)
     if not carried:
         if doc_ids:
             return Resolution(question, doc_ids, f"refers back ({said}): searched in the document the last answer cited first")
