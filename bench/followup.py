@@ -41,10 +41,10 @@ def main() -> int:
     from index.answer.followup import Turn, resolve
     from index.build.builder import build_index, index_is_current
     from index.build.embed import Encoder
-    from index.settings import get_settings
+    from service.config import get_service_settings
     from service.main import create_app
 
-    settings = get_settings().model_copy(update={"auth": "off", "rate_limit_per_minute": 0, "feedback_db": VAR / "followup" / "feedback.sqlite3"})
+    settings = get_service_settings().model_copy(update={"auth": "off", "rate_limit_per_minute": 0, "feedback_db": VAR / "followup" / "feedback.sqlite3"})
     encoder = Encoder.for_settings(settings).load()
     if not index_is_current(settings):
         settings = settings.model_copy(update={"index_dir": VAR / "followup" / "index"})

@@ -24,7 +24,7 @@ from tqdm import tqdm
 from eval.metrics import Judgement, abstention, answer_hit, hit_at, percentile, share
 from eval.questions import GoldQuestion, parse_question
 from eval.scoring import judge
-from index.errors import EvaluationError
+from eval.errors import EvaluationError
 
 KINDS = ("first", "pronoun", "ellipsis", "comparison", "self_contained")
 

@@ -7,11 +7,11 @@ import json
 
 import pytest
 
-from eval.cli import run
+from cli.eval import run
 from eval.conversations import load_conversations, split
-from index.errors import EvaluationError
+from eval.errors import EvaluationError
 from index.settings import PROJECT_ROOT
-from service.cli import build_parser
+from cli.main import build_parser
 
 GOLD = PROJECT_ROOT / "eval" / "gold" / "conversations.jsonl"
 PICK = ("v001", "v004", "v025", "v045")  # two from each half: ellipsis, pronoun, self-contained, comparison

@@ -6,8 +6,8 @@ import pytest
 
 from eval.matching import quote_found
 from index.answer.answerer import QuestionAnswerer
-from service.chat_cli import chat
-from service.cli import build_parser
+from cli.chat import chat
+from cli.main import build_parser
 
 FIRST = "What did the 2019 monitoring visit find about neglect?"
 WHO_CARRIED_IT_OUT = "This visit was carried out by Her Majesty's Inspector, Lisa Summers and Her Majesty's Inspector, Caroline Walsh."

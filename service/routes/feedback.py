@@ -5,51 +5,12 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.exceptions import HTTPException
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from service.feedback import FeedbackStore, FeedbackStoreError, NewFeedback, to_csv
-from service.schemas import ErrorResponse, Question
+from service.feedback import FeedbackStore, NewFeedback, to_csv
+from service.schemas import ErrorResponse, FeedbackRequest, FeedbackSaved
 
 router = APIRouter(tags=["feedback"])
-
-
-class FeedbackRequest(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {
-                    "question": "When was the council judged inadequate?",
-                    "answer": "… most recently in June 2018 “Inadequate”. [1]",
-                    "answerable": True,
-                    "rating": "up",
-                    "comment": "Right letter, right date.",
-                    "citations": ["recruiter-blog-wakefield-new-lease-of-life"],
-                }
-            ]
-        },
-    )
-
-    question: Question = Field(description="The question as asked.")
-    answer: str = Field(max_length=20000, description="The answer the page showed.")
-    answerable: bool = Field(description="The answer's `answerable` flag.")
-    rating: Literal["up", "down"]
-    comment: str | None = Field(None, max_length=2000, description="Optional words from the reader.")
-    citations: list[Annotated[str, Field(max_length=200)]] = Field(
-        default_factory=list, max_length=50, description="doc_id of each citation shown, in order."
-    )
-
-    @field_validator("comment")
-    @classmethod
-    def _blank_is_none(cls, value: str | None) -> str | None:
-        return value.strip() or None if value is not None else None
-
-
-class FeedbackSaved(BaseModel):
-    id: int
-    created_at: str
 
 
 def get_store(request: Request) -> FeedbackStore:
@@ -69,20 +30,14 @@ _ERRORS = {422: {"model": ErrorResponse, "description": "Invalid request"}, 503:
 def post_feedback(body: FeedbackRequest, store: Store) -> FeedbackSaved:
     """Keep one reader's rating of one answer."""
     item = NewFeedback(body.question, body.answer, body.answerable, body.rating, body.comment, tuple(body.citations))
-    try:
-        saved = store.add(item)
-    except FeedbackStoreError as exc:
-        raise HTTPException(503, str(exc)) from exc
+    saved = store.add(item)  # FeedbackStoreError -> 503 in service/errors.py
     return FeedbackSaved(id=saved.id, created_at=saved.created_at)
 
 
 @router.get("/feedback/export", responses=_ERRORS)
 def export_feedback(store: Store, format: Literal["json", "csv"] = Query("json", description="csv or json")) -> Response:
     """Every rating so far, oldest first."""
-    try:
-        items = store.all()
-    except FeedbackStoreError as exc:
-        raise HTTPException(503, str(exc)) from exc
+    items = store.all()
     if format == "csv":
         return Response(
             to_csv(items),
