@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 from fastapi import APIRouter
 
@@ -19,7 +20,9 @@ _ERRORS = {422: {"model": ErrorResponse, "description": "Invalid request"}, 503:
 def ask(body: AskRequest, answerer: Answerer) -> AskResponse:
     """Answer a question with sentences quoted from the inspection material, each marked [n]."""
     started = time.perf_counter()
-    answer, resolution = answerer.answer_in_conversation(body.question, body.turns(), body.top_k, body.search_filters())
+    # resolve, then answer(): the serving answerer's own answer() (instrumented: counted, timed) answers the follow-up
+    resolution, filters = answerer.resolve(body.question, body.turns(), body.search_filters())
+    answer = replace(answerer.answer(resolution.searched_for, body.top_k, filters), question=body.question)
     return AskResponse.from_answer(answer, took_ms=round((time.perf_counter() - started) * 1000, 2), resolution=resolution)
 
 
