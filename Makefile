@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install vendor index run test eval confidence load bench bench-scale clean
+.PHONY: install vendor index run test eval confidence load bench bench-scale bench-followup clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,7 @@ run: index vendor
 eval: index
 	$(VENV)/bin/inspectqa eval --questions eval/gold/dev_questions.jsonl --floors
 	$(VENV)/bin/inspectqa eval --questions eval/gold/heldout_questions.jsonl --floors eval/floors_heldout.json --out eval/out/heldout
+	$(VENV)/bin/inspectqa eval --conversations eval/gold/conversations.jsonl --out eval/out/conversations
 
 # refit the answer gate and the confidence model on the dev set (never the held-out set) after a ranking change
 confidence: index
@@ -60,6 +61,10 @@ bench: $(STAMP)
 # the one-million-passage ANN + BM25 set (< 20 min); run niced on a shared machine
 bench-scale: $(STAMP)
 	nice -n 10 $(PY) -m bench --scale --skip-service
+
+# POST /ask p50 with a 10-turn conversation history beside the same questions without one (issue 15: <= 1.2x)
+bench-followup: $(STAMP)
+	$(PY) -m bench.followup
 
 clean:
 	rm -rf var .pytest_cache node_modules service/static/vendor

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 import textwrap
 import time
 from pathlib import Path
@@ -15,9 +16,19 @@ def _ask(args: argparse.Namespace) -> int:
     from service.schemas import AskResponse
     from service.state import ServiceState
 
+    if not args.question and not args.chat:
+        raise InspectQAError('no question given: inspectqa ask "your question" (or --chat for a conversation)')
     state = ServiceState.load(settings_for(args))
     if state.answerer is None:
         raise InspectQAError(state.not_ready_reason)
+    if args.chat:
+        from cli.chat import HELP, chat, terminal_lines
+
+        print(HELP, file=sys.stderr)
+        first = [args.question] if args.question else []
+        typed = sys.stdin.isatty()
+        chat(state.answerer, [*first, *terminal_lines()] if typed else [*first, *sys.stdin], print, args.top_k, echo=not typed)
+        return 0
     started = time.perf_counter()
     answer = state.answerer.answer(args.question, args.top_k)  # None: INSPECTQA_TOP_K
     if args.json:
@@ -40,7 +51,13 @@ def register(commands) -> None:
         description="Answer a question with sentences quoted from the sources and list the cited passages.",
         epilog=EPILOG,
     )
-    ask.add_argument("question", help="the question, quoted")
+    ask.add_argument("question", nargs="?", help="the question, quoted (with --chat: the first question, optional)")
+    ask.add_argument(
+        "--chat",
+        action="store_true",
+        help="a conversation: keep asking, each question answered with the ones before it as history "
+        "(follow-ups such as 'and in 2021?'); /new starts a new topic, Ctrl-D leaves. Reads lines from stdin when it is not a terminal.",
+    )
     ask.add_argument(
         "--top-k", type=int, default=None, choices=range(1, 21), metavar="N", help="passages to cite, 1-20 (default: INSPECTQA_TOP_K or 5)"
     )

@@ -189,6 +189,8 @@ def run(args: argparse.Namespace, settings: Settings | None = None, encoder=None
 
     if getattr(args, "conflicts", None):
         return _run_conflicts(args, settings, encoder)
+    if getattr(args, "conversations", None):
+        return run_conversations(args, settings, encoder)
     if args.questions is None:
         raise EvaluationError(f"no --questions given and no dev set at {DEV_QUESTIONS}")
     questions = load_questions(args.questions)
@@ -231,6 +233,39 @@ def _run_conflicts(args: argparse.Namespace, settings: Settings | None, encoder)
         figures = run_conflicts(Path(args.conflicts), lab.answerer(base_settings, index), args.out, args.top_k)
     print_figures(figures)
     print(f"\ndetail: {Path(args.out) / 'conflicts.json'}")
+    return 0
+
+
+def run_conversations(args: argparse.Namespace, settings: Settings | None = None, encoder=None) -> int:
+    """`--conversations FILE`: each conversation through 'ours' (in process, or --url), follow-ups beside their written-out form."""
+    from eval import conversations as conv
+    from eval.systems import HttpSystem, PipelineSystem
+    from index.settings import get_settings
+
+    if args.config or args.floors:
+        raise EvaluationError("--conversations runs 'ours' alone: leave out --config and --floors")
+    conversations = conv.load_conversations(args.conversations)
+    settings = settings or get_settings()
+    log = (lambda message: None) if args.quiet else (lambda message: print(message, file=sys.stderr))
+    parts = ["inspectqa", "eval", "--conversations", str(args.conversations), "--top-k", str(args.top_k)]
+    parts += ["--url", args.url] if args.url else []
+    command = " ".join(shlex.quote(p) for p in parts + ["--out", str(args.out)])
+    with tempfile.TemporaryDirectory(prefix="inspectqa-eval-") as work:
+        if args.url:
+            system = HttpSystem("ours", args.url)
+        else:
+            lab = _Lab(settings, encoder, Path(work), log)
+            base_settings, index = lab.base_index()
+            system = PipelineSystem("ours", lab.answerer(base_settings, index), _describe(base_settings, index))
+        system.ask("What did the inspectors find?", args.top_k)  # not timed: the first call pays for lazy loading
+        turns = sum(len(c.turns) for c in conversations)
+        log(f"{len(conversations)} conversations, {turns} turns, through {system.description}")
+        results = conv.run_conversations(system, conversations, args.top_k, progress=not args.quiet)
+    doc = conv.report(results, conversations, args.top_k)
+    written = conv.write(doc, command, args.out)
+    print(conv.render(doc, command))
+    for label, path in written.items():
+        print(f"{label}: {path}")
     return 0
 
 
@@ -284,6 +319,14 @@ def register(subparsers) -> None:
         metavar="NAME=VALUE[,...]",
         help="a variant of our pipeline with these settings, built into its own temporary index and reported as its own "
         "system; repeat to compare several (e.g. chunk_size=400,chunk_overlap=100)",
+    )
+    cmd.add_argument(
+        "--conversations",
+        type=Path,
+        metavar="FILE",
+        help="instead of --questions: run the multi-turn conversations in FILE (JSONL, e.g. eval/gold/conversations.jsonl) "
+        "through /ask with their history, and compare each follow-up with its written-out form; development and held-out "
+        "halves reported side by side (writes conversations.json and conversations.md to --out)",
     )
     cmd.add_argument("--url", help="evaluate 'ours' through a running service's POST /ask, e.g. http://127.0.0.1:8000")
     cmd.add_argument("--top-k", type=int, default=5, choices=range(1, 21), metavar="N", help="passages per question, 1-20 (default 5)")

@@ -13,6 +13,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from eval.reply import Reply, RetrievedPassage
@@ -27,6 +29,19 @@ def _elapsed_ms(started: float) -> float:
     return round((time.perf_counter() - started) * 1000, 2)
 
 
+@dataclass(frozen=True)
+class TurnReply:
+    """One conversation turn through a system: the reply, what was searched, and the turn to send back as history."""
+
+    reply: Reply
+    searched_for: str
+    history_entry: dict  # {"question", "answer", "citations": [{"doc_id", "start", "end"}]}, as POST /ask takes it
+
+
+def _history_entry(question: str, answer: str, citations: list[tuple[str, int, int]]) -> dict:
+    return {"question": question, "answer": answer, "citations": [{"doc_id": d, "start": a, "end": b} for d, a, b in citations]}
+
+
 class PipelineSystem:
     """Our pipeline in this process; latency is the wall time of QuestionAnswerer.answer."""
 
@@ -39,10 +54,17 @@ class PipelineSystem:
         self.abstain_threshold = answerer.settings.abstain_threshold
 
     def ask(self, question: str, top_k: int) -> Reply:
+        return self.ask_after(question, [], top_k).reply
+
+    def ask_after(self, question: str, history: list[dict], top_k: int) -> TurnReply:
+        """`question` asked after `history` (entries as POST /ask takes them), as the /ask route answers it."""
+        from index.answer.followup import Turn
+
+        turns = tuple(Turn(h["question"], h.get("answer") or "", tuple(c["doc_id"] for c in h.get("citations") or ())) for h in history)
         started = time.perf_counter()
-        answer = self.answerer.answer(question, top_k)
+        answer, resolution = self.answerer.answer_in_conversation(question, turns, top_k)
         took = _elapsed_ms(started)
-        return Reply(
+        reply = Reply(
             answer=answer.answer,
             answerable=answer.answerable,
             passages=tuple(RetrievedPassage(c.passage.text, float(c.score), c.passage.doc_id) for c in answer.citations),
@@ -52,6 +74,8 @@ class PipelineSystem:
             confidence=getattr(answer, "confidence", None),
             features=tuple(answer.features.vector()) if getattr(answer, "features", None) is not None else None,
         )
+        cited = [(c.passage.doc_id, c.passage.start, c.passage.end) for c in answer.citations]
+        return TurnReply(reply, resolution.searched_for, _history_entry(question, answer.answer, cited))
 
 
 class HttpSystem:
@@ -69,7 +93,14 @@ class HttpSystem:
         self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
     def ask(self, question: str, top_k: int) -> Reply:
-        body = json.dumps({"question": question, "top_k": top_k}).encode("utf-8")
+        return self.ask_after(question, [], top_k).reply
+
+    def ask_after(self, question: str, history: list[dict], top_k: int) -> TurnReply:
+        """`question` asked after `history` through POST /ask."""
+        payload = {"question": question, "top_k": top_k}
+        if history:
+            payload["history"] = history
+        body = json.dumps(payload).encode("utf-8")
         request = urllib.request.Request(f"{self.url}/ask", data=body, headers={"content-type": "application/json"}, method="POST")
         started = time.perf_counter()
         try:
@@ -85,7 +116,7 @@ class HttpSystem:
         took = _elapsed_ms(started)
         try:
             citations = sorted(reply["citations"], key=lambda c: c["n"])
-            return Reply(
+            result = Reply(
                 answer=reply["answer"],
                 answerable=bool(reply["answerable"]),
                 passages=tuple(RetrievedPassage(c["text"], float(c.get("score", 0.0)), c.get("doc_id", "")) for c in citations),
@@ -93,6 +124,9 @@ class HttpSystem:
                 abstention=reply.get("abstention"),
                 confidence=reply.get("confidence"),
             )
+            cited = [(c["doc_id"], c["start"], c["end"]) for c in citations]
+            # a service from before follow-ups has no searched_for: it searched the question as asked
+            return TurnReply(result, reply.get("searched_for") or question, _history_entry(question, reply["answer"], cited))
         except (KeyError, TypeError):
             raise EvaluationError(f"{self.url}/ask replied without answer/answerable/citations; is --url the Inspection QA service?") from None
 

@@ -9,6 +9,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 
 from index.answer.compose import Answer, Citation
 from index.answer.scoring import PRIMARY_KINDS
+from index.answer.followup import MAX_TURNS, Resolution, Turn
 from index.answer.search import SearchFilters
 from index.ingest.corpus import KIND_PATTERN
 
@@ -46,6 +47,25 @@ class Filters(BaseModel):
         return SearchFilters(tuple(self.doc_id), tuple(self.kind), self.published_from, self.published_to)
 
 
+class CitedSpan(BaseModel):
+    model_config = ConfigDict(extra="ignore")  # a caller may send back the whole citation it was given
+
+    doc_id: str = Field(min_length=1, max_length=200)
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+
+
+class HistoryTurn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    question: Question = Field(description="An earlier question, as it was asked.")
+    answer: str | None = Field(None, max_length=20000, description="The answer it was given (optional).")
+    citations: list[CitedSpan] = Field(default_factory=list, max_length=20, description="What that answer cited, in [n] order (optional).")
+
+    def to_turn(self) -> Turn:
+        return Turn(self.question, self.answer or "", tuple(c.doc_id for c in self.citations))
+
+
 class AskRequest(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
@@ -57,9 +77,25 @@ class AskRequest(BaseModel):
         None, ge=1, le=20, description="How many passages to cite; when absent, the service's INSPECTQA_TOP_K (default 5)."
     )
     filters: Filters | None = None
+    history: list[HistoryTurn] = Field(
+        default_factory=list,
+        max_length=MAX_TURNS,
+        description=f"Up to {MAX_TURNS} earlier turns of the conversation, oldest first. A question that refers back to them "
+        "('and in 2021?', 'who led it?', 'that letter') is searched with what it refers to; nothing is kept on the server.",
+    )
 
     def search_filters(self) -> SearchFilters:
         return self.filters.to_search() if self.filters else SearchFilters()
+
+    @field_validator("history", mode="before")
+    @classmethod
+    def _history_not_too_long(cls, value):
+        if isinstance(value, list) and len(value) > MAX_TURNS:
+            raise ValueError(f"{len(value)} turns; send at most the last {MAX_TURNS} turns of the conversation, oldest first")
+        return value
+
+    def turns(self) -> tuple[Turn, ...]:
+        return tuple(t.to_turn() for t in self.history)
 
 
 class SearchRequest(AskRequest):
@@ -173,14 +209,24 @@ class AskResponse(BaseModel):
         default_factory=list,
         description="With an abstention: sentences on the question's subject that do not answer it, never the answer; n is their citation.",
     )
+    searched_for: str | None = Field(
+        None, description="The question as it was searched: equals `question` when it stood alone, else rewritten from the history."
+    )
+    rewrite: str | None = Field(None, description="Why the question was rewritten (what referred back, what was brought in); null when it stood alone.")
+    narrowed_to: list[str] = Field(default_factory=list, description="doc_ids a follow-up such as 'that letter' was searched in.")
 
     @classmethod
-    def from_answer(cls, answer: Answer, took_ms: float) -> "AskResponse":
+    def from_answer(cls, answer: Answer, took_ms: float, resolution: Resolution | None = None) -> "AskResponse":
+        resolution = resolution or Resolution(answer.question)
+
         def number(claim) -> int:
             return next(c.n for c in answer.citations if c.passage.doc_id == claim.doc_id and c.passage.start <= claim.start < c.passage.end)
 
         kinds = {c.passage.doc_id: c.kind for c in answer.citations}
         return cls(
+            searched_for=resolution.searched_for,
+            rewrite=resolution.why or None,
+            narrowed_to=list(resolution.doc_ids),
             question=answer.question,
             answer=answer.answer,
             answerable=answer.answerable,
@@ -274,10 +320,12 @@ class SearchResponse(BaseModel):
     question: str
     passages: list[PassageOut]
     took_ms: float
+    searched_for: str | None = Field(None, description="The question as it was searched, as in POST /ask.")
 
     @classmethod
-    def from_citations(cls, question: str, citations: tuple[Citation, ...], took_ms: float) -> "SearchResponse":
+    def from_citations(cls, question: str, citations: tuple[Citation, ...], took_ms: float, searched_for: str | None = None) -> "SearchResponse":
         return cls(
+            searched_for=searched_for or question,
             question=question,
             passages=[
                 PassageOut(

@@ -12,6 +12,7 @@ from index.answer.compose import Abstention, Answer, Citation, cite, compose
 from index.answer.confidence import ReplyFeatures, answer_supported, confidence
 from index.answer.constraints import initialisms
 from index.answer.grounding import asks_for_several, ground
+from index.answer.followup import Resolution, Turn, resolve
 from index.answer.query import Query, QueryVectorCache, analyse_question
 from index.answer.scoring import ScoredSentence, boilerplate_lead, pick_answer_sentences, rerank, score_sentences, word_set
 from index.answer.search import RankedPassage, SearchFilters, search_passages
@@ -111,3 +112,20 @@ class QuestionAnswerer:
             overlap=max((c.overlap for c in chosen), default=0.0),
             unknown_share=sum(w for t, w in query.weights.items() if t in unknown),
         )
+
+    def resolve(self, question: str, history: tuple[Turn, ...] = (), filters: SearchFilters = SearchFilters()) -> tuple[Resolution, SearchFilters]:
+        """What to search for a question asked after `history` (see followup.py), and the filters to search it with."""
+        resolution = resolve(question, history)
+        # "that letter": only a document this index holds and the caller's own filters let through
+        keep = tuple(d for d in resolution.doc_ids if d in self.index.documents and (not filters.doc_ids or d in filters.doc_ids))
+        if resolution.doc_ids != keep:
+            resolution = replace(resolution, doc_ids=keep)
+        return resolution, (replace(filters, doc_ids=keep) if keep else filters)
+
+    def answer_in_conversation(
+        self, question: str, history: tuple[Turn, ...] = (), top_k: int | None = None, filters: SearchFilters = SearchFilters()
+    ) -> tuple[Answer, Resolution]:
+        """`answer` for a question asked after `history`, searched as it resolves; the answer carries the question as asked."""
+        resolution, filters = self.resolve(question, history, filters)
+        answer = self.answer(resolution.searched_for, top_k, filters)
+        return replace(answer, question=question), resolution

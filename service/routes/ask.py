@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 from fastapi import APIRouter
 
@@ -19,13 +20,16 @@ _ERRORS = {422: {"model": ErrorResponse, "description": "Invalid request"}, 503:
 def ask(body: AskRequest, answerer: Answerer) -> AskResponse:
     """Answer a question with sentences quoted from the inspection material, each marked [n]."""
     started = time.perf_counter()
-    answer = answerer.answer(body.question, body.top_k, body.search_filters())
-    return AskResponse.from_answer(answer, took_ms=round((time.perf_counter() - started) * 1000, 2))
+    # resolve, then answer(): the serving answerer's own answer() (instrumented: counted, timed) answers the follow-up
+    resolution, filters = answerer.resolve(body.question, body.turns(), body.search_filters())
+    answer = replace(answerer.answer(resolution.searched_for, body.top_k, filters), question=body.question)
+    return AskResponse.from_answer(answer, took_ms=round((time.perf_counter() - started) * 1000, 2), resolution=resolution)
 
 
 @router.post("/search", response_model=SearchResponse, responses=_ERRORS)
 def search(body: SearchRequest, answerer: Answerer) -> SearchResponse:
     """Ranked passages for a question, for systems that do their own answering: the passages /ask would cite, in its order."""
     started = time.perf_counter()
-    citations = answerer.search(body.question, body.top_k, body.search_filters())
-    return SearchResponse.from_citations(body.question, citations, took_ms=round((time.perf_counter() - started) * 1000, 2))
+    resolution, filters = answerer.resolve(body.question, body.turns(), body.search_filters())
+    citations = answerer.search(resolution.searched_for, body.top_k, filters)
+    return SearchResponse.from_citations(body.question, citations, round((time.perf_counter() - started) * 1000, 2), resolution.searched_for)

@@ -5,7 +5,9 @@
 
 (() => {
   const STORAGE_KEY = "inspectqa.conversation.v1";
+  const TOPIC_KEY = "inspectqa.topic.v1"; // the current topic: earlier topics' turns are not sent as history
   const MAX_TURNS = 50; // keeps localStorage well inside its quota
+  const MAX_HISTORY = 10; // earlier turns POST /ask accepts
   const TIMEOUT_MS = 30000;
   const ABSTAIN_MESSAGE = "The inspection material does not answer this question.";
   // what each of the service's abstention reasons means to the person asking
@@ -27,6 +29,7 @@
     send: $("send"),
     status: $("status"),
     clear: $("clear"),
+    newTopic: $("new-topic"),
     turns: $("turns"),
     emptyNote: $("empty-note"),
     announcer: $("announcer"),
@@ -53,6 +56,7 @@
   };
 
   let turns = loadTurns();
+  let topic = loadTopic();
   let busy = false;
   let panelOpener = null;
   let panelRequest = 0;
@@ -85,6 +89,32 @@
     } catch {
       return [];
     }
+  }
+
+  function loadTopic() {
+    const stored = Number(localStorage.getItem(TOPIC_KEY));
+    const last = turns.length ? Number(turns[turns.length - 1].topic) || 0 : 0;
+    return Number.isFinite(stored) && stored >= last ? stored : last;
+  }
+
+  function saveTopic() {
+    try {
+      localStorage.setItem(TOPIC_KEY, String(topic));
+    } catch {
+      // as for the turns: not kept, still works
+    }
+  }
+
+  // The turns of the current topic that got an answer, as POST /ask takes them: what a follow-up refers back to.
+  function conversationHistory() {
+    return turns
+      .filter((t) => (Number(t.topic) || 0) === topic && t.response)
+      .slice(-MAX_HISTORY)
+      .map((t) => ({
+        question: t.question,
+        answer: t.response.answer,
+        citations: t.response.citations.map((c) => ({ doc_id: c.doc_id, start: c.start, end: c.end })),
+      }));
   }
 
   function saveTurns() {
@@ -246,6 +276,7 @@
   // ---- rendering -----------------------------------------------------------------------------
   function renderAll() {
     ui.turns.replaceChildren(...turns.map(renderTurn));
+    markTopics();
     ui.emptyNote.hidden = turns.length > 0;
   }
 
@@ -255,14 +286,34 @@
     if (old) old.replaceWith(fresh);
     else ui.turns.append(fresh);
     ui.emptyNote.hidden = turns.length > 0;
+    markTopics();
     return fresh;
   }
 
+  // A line above the first turn of each new topic, so it shows which turns a follow-up could refer to.
+  function markTopics() {
+    let previous = null;
+    for (const item of ui.turns.children) {
+      const current = item.dataset.topic;
+      item.classList.toggle("topic-start", previous !== null && current !== previous);
+      previous = current;
+    }
+  }
+
+  function searchedFor(turn) {
+    const r = turn.response;
+    if (!r || typeof r.searched_for !== "string" || r.searched_for === turn.question) return null;
+    return el("p", { class: "searched-for small", title: r.rewrite || "" },
+      el("span", { class: "label-inline" }, "Searched for: "), el("span", { class: "searched-text" }, r.searched_for),
+      r.narrowed_to && r.narrowed_to.length ? ` (only in the document just cited)` : null);
+  }
+
   function renderTurn(turn) {
-    const item = el("li", { class: "turn", id: `turn-${turn.id}` });
+    const item = el("li", { class: "turn", id: `turn-${turn.id}`, "data-topic": String(Number(turn.topic) || 0) });
     item.append(
       el("div", { class: "question" },
         el("h3", { class: "question-text" }, el("span", { class: "visually-hidden" }, "Question: "), el("span", { class: "question-body" }, turn.question)),
+        searchedFor(turn),
         describeFilters(turn.filters) && el("p", { class: "muted small" }, describeFilters(turn.filters))),
     );
     const reply = el("div", { class: "reply" });
@@ -800,10 +851,12 @@
   }
 
   async function ask(question, filters) {
+    const history = conversationHistory(); // before this turn joins the list
     const turn = {
       id: Date.now().toString(36) + Math.random().toString(36).slice(2, 6),
       question,
       filters: filters || null,
+      topic,
       askedAt: new Date().toISOString(),
     };
     turns.push(turn);
@@ -812,6 +865,7 @@
     setBusy(true);
     const body = { question };
     if (turn.filters) body.filters = turn.filters;
+    if (history.length) body.history = history;
     try {
       turn.response = await requestJSON("/ask", { method: "POST", body: JSON.stringify(body) });
     } catch (err) {
@@ -822,7 +876,10 @@
     const rendered = replaceTurn(turn);
     rendered.scrollIntoView({ block: "nearest" });
     if (turn.error) announce(`No answer: ${turn.error}`);
-    else if (turn.response.answerable) announce(`Answer: ${turn.response.answer}`);
+    else if (turn.response.answerable) {
+      const searched = turn.response.searched_for && turn.response.searched_for !== question ? ` Searched for: ${turn.response.searched_for}.` : "";
+      announce(`Answer: ${turn.response.answer}${searched}`);
+    }
     else announce(`${ABSTAIN_MESSAGE} ${turn.response.citations.length} closest passages are shown.`);
     ui.question.focus();
   }
@@ -850,8 +907,17 @@
       submit();
     }
   });
+  ui.newTopic.addEventListener("click", () => {
+    // the turns stay on the page; the next question is not read as a follow-up of them
+    topic += 1;
+    saveTopic();
+    announce("New topic: the next question is searched on its own.");
+    ui.question.focus();
+  });
   ui.clear.addEventListener("click", () => {
     turns = [];
+    topic = 0;
+    saveTopic();
     saveTurns();
     renderAll();
     closeDocument();
