@@ -71,6 +71,15 @@ class Settings(BaseSettings):
         default_factory=list, description="Addresses of reverse proxies whose identity header is believed (comma-separated)."
     )
     identity_header: str = Field("X-Forwarded-User", description="Header a trusted proxy sets to the signed-in user's name.")
+    groups_header: str = Field(
+        "X-Forwarded-Groups",
+        description="Header a trusted proxy sets to the signed-in user's groups (comma-separated); believed only from INSPECTQA_TRUSTED_PROXIES.",
+    )
+    audit_db: Path = Field(PROJECT_ROOT / "var" / "audit.sqlite3", description="SQLite file of the audit trail (who asked, saw or changed what).")
+    audit_questions: bool = Field(
+        False, description="Keep question text in the audit trail; by default only a keyed hash of it (repeats counted, text not kept)."
+    )
+    audit_retention_days: int = Field(365, ge=1, description="Audit records older than this many days are deleted.")
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="Origins allowed to call the API from a browser (comma-separated); none by default."
     )

@@ -13,7 +13,9 @@ import logging
 from fastapi import Request
 from fastapi.exceptions import HTTPException
 
+from index.answer.access import Access
 from index.errors import InspectQAError
+from index.ingest.corpus import GROUP
 from index.settings import Settings
 from service.errors import error_response
 from service.keys import Identity, KeyRing
@@ -69,6 +71,7 @@ class Authenticator:
         self.keyring = KeyRing(settings.keys_file)
         self.proxies = TrustedProxies(settings.trusted_proxies)
         self.identity_header = settings.identity_header.lower().encode("latin-1")
+        self.groups_header = settings.groups_header.lower().encode("latin-1")
 
     def identify(self, scope) -> tuple[Identity | None, str]:
         """(identity, why not) for an HTTP scope."""
@@ -85,7 +88,7 @@ class Authenticator:
         if client[0] in self.proxies:
             user = (_header(scope, self.identity_header) or "").strip()
             if user:
-                return Identity(user[:128], "sso"), ""
+                return Identity(user[:128], "sso", groups=sso_groups(_header(scope, self.groups_header))), ""
         return None, "this route needs an API key: send 'Authorization: Bearer <key>' (an operator makes one with 'inspectqa keys add NAME')"
 
     def warnings(self) -> list[str]:
@@ -97,6 +100,19 @@ class Authenticator:
         if self.keyring.error:
             out.append(self.keyring.error)
         return out
+
+
+def sso_groups(value: str | None) -> tuple[str, ...]:
+    """The groups in a proxy's comma-separated groups header; names that are not group names are dropped."""
+    if not value:
+        return ()
+    return tuple(dict.fromkeys(g.strip() for g in value.split(",")[:100] if GROUP.match(g.strip())))
+
+
+def caller_access(request: Request) -> Access:
+    """What the caller of `request` may see (nothing restricted when no identity was set)."""
+    identity = getattr(request.state, "identity", None)
+    return identity.access() if identity is not None else Access.for_groups(())
 
 
 class AuthMiddleware:

@@ -158,6 +158,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     keys_cli.register(commands)
     register_corpus(commands)
+    from service import audit_cli
+
+    audit_cli.register(commands)
     return parser
 
 

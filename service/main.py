@@ -13,9 +13,10 @@ from index.build.embed import Encoder
 from index.settings import Settings, get_settings
 from service import observe, reload
 from service.access import Authenticator, AuthMiddleware
+from service.audit import AuditMiddleware, audit_log_for
 from service.errors import install_error_handlers
 from service.limits import BodyLimitMiddleware, RateLimitMiddleware, TimeoutMiddleware
-from service.routes import admin, ask, documents, feedback, health, ui
+from service.routes import admin, ask, audit, documents, feedback, health, ui
 from service.state import ServiceState
 
 log = logging.getLogger("inspectqa")
@@ -47,13 +48,16 @@ def create_app(settings: Settings | None = None, encoder: Encoder | None = None)
     app = FastAPI(title="Inspection QA", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.service = ServiceState(settings=settings)
     app.state.metrics = observe.Metrics()
+    app.state.audit = audit_log_for(settings)
     install_error_handlers(app)
-    for module in (ask, documents, health, feedback, admin, observe, reload):
+    for module in (ask, documents, health, feedback, admin, audit, observe, reload):
         app.include_router(module.router)
     ui.install(app)
-    # Middleware runs outermost-last-added: request id/metrics/log > CORS > body cap > auth > rate > timeout > routes.
+    # Middleware runs outermost-last-added: request id/metrics/log > CORS > body cap > auth > audit > rate > timeout > routes.
     app.add_middleware(TimeoutMiddleware, seconds=settings.request_timeout_seconds)
     app.add_middleware(RateLimitMiddleware, per_minute=settings.rate_limit_per_minute)
+    # inside auth (the caller is known), outside the rate limit and timeout (429s and 504s are recorded too)
+    app.add_middleware(AuditMiddleware, store=app.state.audit)
     app.add_middleware(AuthMiddleware, authenticator=authenticator)
     app.add_middleware(
         BodyLimitMiddleware,

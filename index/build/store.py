@@ -15,7 +15,7 @@ import logging
 import os
 import shutil
 import uuid
-from dataclasses import MISSING, asdict, dataclass, fields
+from dataclasses import MISSING, asdict, dataclass, field, fields
 from functools import cached_property
 from pathlib import Path
 
@@ -93,6 +93,9 @@ class InspectionIndex:
     lexicon: Lexicon
     boilerplate: list[str]  # sentences cleaning removed (teasers, adverts): recognised in questions, never cited
     boilerplate_vectors: np.ndarray
+    # the documents each boilerplate sentence was removed from; empty for an index written before access
+    # existed (every document was open then)
+    boilerplate_doc_ids: list[tuple[str, ...]] = field(default_factory=list)
 
     @cached_property
     def passage_doc_ids(self) -> np.ndarray:
@@ -116,6 +119,7 @@ class BuildContents:
     vectors: VectorBackend
     bm25: object
     lexicon: Lexicon
+    boilerplate_doc_ids: list[tuple[str, ...]] = field(default_factory=list)
 
 
 # ---------------------------------------------------------------- writing
@@ -153,7 +157,11 @@ def write_build(index_dir: Path, contents: BuildContents, manifest: IndexManifes
         _write_jsonl(build_dir / "sentences.jsonl", ({**asdict(s), "vector_hash": h} for s, h in zip(c.sentences, hashes[n_p : n_p + n_s])))
         np.save(build_dir / "passage_vectors.npy", c.passage_vectors, allow_pickle=False)
         np.save(build_dir / "sentence_vectors.npy", c.sentence_vectors, allow_pickle=False)
-        _write_jsonl(build_dir / "boilerplate.jsonl", ({"text": text, "vector_hash": h} for text, h in zip(c.boilerplate, hashes[n_p + n_s :])))
+        owners = c.boilerplate_doc_ids or [()] * len(c.boilerplate)
+        _write_jsonl(
+            build_dir / "boilerplate.jsonl",
+            ({"text": text, "vector_hash": h, "doc_ids": list(o)} for text, h, o in zip(c.boilerplate, hashes[n_p + n_s :], owners)),
+        )
         np.save(build_dir / "boilerplate_vectors.npy", c.boilerplate_vectors, allow_pickle=False)
         c.vectors.save(build_dir)
         save_bm25(c.bm25, build_dir / "bm25")
@@ -237,9 +245,10 @@ def load_index(index_dir: Path, settings: Settings, check_settings: bool = True)
             text = row.pop("text")
             row.pop("source_file", None)
             pages = tuple((int(s), int(e)) for s, e in row.pop("pages", None) or ())
+            access = tuple(str(g) for g in row.pop("access", None) or ())
             published = dt.date.fromisoformat(row.pop("published")) if row.get("published") else None
             row.pop("published", None)
-            documents[row["doc_id"]] = Document(**row, published=published, source_file="", text=text, pages=pages)
+            documents[row["doc_id"]] = Document(**row, published=published, source_file="", text=text, pages=pages, access=access)
         passage_rows = _read_jsonl(index_dir / "passages.jsonl")
         passages = [Passage(r["passage_id"], r["doc_id"], r["start"], r["end"], r["text"]) for r in passage_rows]
         passage_sentences = [r["sentence_ids"] for r in passage_rows]
@@ -249,7 +258,9 @@ def load_index(index_dir: Path, settings: Settings, check_settings: bool = True)
         vectors = FaissBackend.load(index_dir, manifest.faiss_search_params)
         bm25 = load_bm25(index_dir / "bm25")
         lexicon = Lexicon.from_json(json.loads((index_dir / "lexicon.json").read_text(encoding="utf-8")))
-        boilerplate = [str(r["text"]) for r in _read_jsonl(index_dir / "boilerplate.jsonl")]
+        boilerplate_rows = _read_jsonl(index_dir / "boilerplate.jsonl")
+        boilerplate = [str(r["text"]) for r in boilerplate_rows]
+        boilerplate_doc_ids = [tuple(str(d) for d in r.get("doc_ids") or ()) for r in boilerplate_rows]
         boilerplate_vectors = np.load(index_dir / "boilerplate_vectors.npy", allow_pickle=False)
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
         raise IndexCorrupt(f"index at {index_dir} is damaged ({exc.__class__.__name__}: {exc}); {_REBUILD}") from None
@@ -284,4 +295,5 @@ def load_index(index_dir: Path, settings: Settings, check_settings: bool = True)
         lexicon=lexicon,
         boilerplate=boilerplate,
         boilerplate_vectors=boilerplate_vectors,
+        boilerplate_doc_ids=boilerplate_doc_ids,
     )

@@ -21,7 +21,7 @@ from typing import Callable
 
 import yaml
 
-from index.ingest.corpus import KINDS, METADATA_FILE, Document, document_from_entry, load_corpus, read_entries
+from index.ingest.corpus import GROUP, KINDS, METADATA_FILE, Document, document_from_entry, is_slug, load_corpus, read_entries
 from index.errors import CorpusError, UnknownDocument, UnsupportedDocument
 from index.ingest.extract import SUPPORTED_SUFFIXES, ExtractedDocument, extract_text
 
@@ -37,6 +37,20 @@ class Overrides:
     kind: str | None = None
     publisher: str | None = None
     doc_id: str | None = None
+    access: tuple[str, ...] = ()  # groups that may see the document; () for everyone
+
+    def problems(self) -> list[str]:
+        """What is wrong with these overrides, checked before any file is read or written."""
+        out = []
+        if self.kind is not None and self.kind not in KINDS:
+            out.append(f"kind {self.kind!r} is not one of {', '.join(KINDS)}")
+        # a doc_id becomes a file name in the corpus folder: '../x' or '/etc/x' must never get that far
+        if self.doc_id is not None and not is_slug(self.doc_id):
+            out.append(f"doc_id {self.doc_id!r} must be a lower-case slug: 2-100 letters, digits and hyphens, starting with a letter or digit")
+        bad = [g for g in self.access if not GROUP.match(g)]
+        if bad:
+            out.append(f"access group(s) {', '.join(map(repr, bad))} must be 1-64 letters, digits or - _ . @")
+        return out
 
 
 @dataclass(frozen=True)
@@ -115,6 +129,8 @@ def plan_additions(
             "published": published.isoformat() if published else None,
             "kind": overrides.kind or DEFAULT_KIND.get(path.suffix.lower(), "commentary"),
         }
+        if overrides.access:
+            entry["access"] = list(overrides.access)
         taken_ids.add(doc_id)
         taken_files.add(file_name)
         seen_hashes[digest] = doc_id
@@ -207,8 +223,8 @@ def add_documents(corpus_dir: Path, paths: list[Path], overrides: Overrides, reb
     """Extract, plan, copy in, append to documents.yaml and rebuild; a failed rebuild undoes it all.
     Every document is extracted and cleaned once: the existing ones here, the new ones from their extraction."""
     corpus_dir = Path(corpus_dir)
-    if overrides.kind is not None and overrides.kind not in KINDS:
-        raise CorpusError(f"kind {overrides.kind!r} is not one of {', '.join(KINDS)}")
+    if problems := overrides.problems():
+        raise CorpusError("; ".join(problems))
     files = expand_paths(paths)
     if not files:
         raise CorpusError(f"no supported files ({', '.join(SUPPORTED_SUFFIXES)}) in {', '.join(map(str, paths))}")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
-from service.deps import Answerer
+from service.audit import citations_of, note
+from service.deps import Answerer, CallerAccess
 from service.schemas import AskRequest, AskResponse, ErrorResponse, SearchRequest, SearchResponse
 
 router = APIRouter(tags=["questions"])
@@ -16,16 +18,21 @@ _ERRORS = {422: {"model": ErrorResponse, "description": "Invalid request"}, 503:
 
 # Plain `def`: FastAPI runs it in a worker thread, so encoding never blocks the event loop.
 @router.post("/ask", response_model=AskResponse, responses=_ERRORS)
-def ask(body: AskRequest, answerer: Answerer) -> AskResponse:
-    """Answer a question with sentences quoted from the inspection material, each marked [n]."""
+def ask(body: AskRequest, answerer: Answerer, access: CallerAccess, request: Request) -> AskResponse:
+    """Answer a question with sentences quoted from the inspection material, each marked [n]. Only documents
+    the caller may see are searched, weighed or quoted."""
     started = time.perf_counter()
-    answer = answerer.answer(body.question, body.top_k, body.search_filters())
+    note(request, question=body.question, build_id=answerer.index.path.name)
+    answer = answerer.answer(body.question, body.top_k, dataclasses.replace(body.search_filters(), access=access))
+    note(request, citations=citations_of(answer.citations), abstention=answer.abstention.value if answer.abstention else None)
     return AskResponse.from_answer(answer, took_ms=round((time.perf_counter() - started) * 1000, 2))
 
 
 @router.post("/search", response_model=SearchResponse, responses=_ERRORS)
-def search(body: SearchRequest, answerer: Answerer) -> SearchResponse:
+def search(body: SearchRequest, answerer: Answerer, access: CallerAccess, request: Request) -> SearchResponse:
     """Ranked passages for a question, for systems that do their own answering: the passages /ask would cite, in its order."""
     started = time.perf_counter()
-    citations = answerer.search(body.question, body.top_k, body.search_filters())
+    note(request, question=body.question, build_id=answerer.index.path.name)
+    citations = answerer.search(body.question, body.top_k, dataclasses.replace(body.search_filters(), access=access))
+    note(request, citations=citations_of(citations))
     return SearchResponse.from_citations(body.question, citations, took_ms=round((time.perf_counter() - started) * 1000, 2))

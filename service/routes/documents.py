@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections import Counter
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.exceptions import HTTPException
 
-from service.deps import Answerer
+from service.audit import note
+from service.deps import Answerer, CallerAccess
 from service.schemas import DocumentOut, DocumentSummary, ErrorResponse
 
 router = APIRouter(tags=["documents"])
@@ -25,17 +26,20 @@ def _summary(doc, passage_count: int) -> dict:
 
 
 @router.get("/documents", response_model=list[DocumentSummary])
-def list_documents(answerer: Answerer) -> list[DocumentSummary]:
-    """Every indexed document."""
+def list_documents(answerer: Answerer, access: CallerAccess, request: Request) -> list[DocumentSummary]:
+    """Every indexed document the caller may see."""
+    note(request, build_id=answerer.index.path.name)
     counts = Counter(p.doc_id for p in answerer.index.passages)
-    return [DocumentSummary(**_summary(d, counts[d.doc_id])) for d in answerer.index.documents.values()]
+    return [DocumentSummary(**_summary(d, counts[d.doc_id])) for d in answerer.index.documents.values() if access.may_see(d)]
 
 
 @router.get("/documents/{doc_id}", response_model=DocumentOut, responses={404: {"model": ErrorResponse}})
-def get_document(doc_id: str, answerer: Answerer) -> DocumentOut:
-    """One document's metadata and clean text; `text[start:end]` of a citation is its passage."""
+def get_document(doc_id: str, answerer: Answerer, access: CallerAccess, request: Request) -> DocumentOut:
+    """One document's metadata and clean text; `text[start:end]` of a citation is its passage. 404 for a
+    document the caller may not see, exactly as for one that does not exist."""
+    note(request, build_id=answerer.index.path.name, detail=f"doc_id={doc_id[:200]}")
     doc = answerer.index.documents.get(doc_id)
-    if doc is None:
+    if doc is None or not access.may_see(doc):
         raise HTTPException(404, f"no document {doc_id!r}; GET /documents lists the known ones")
     count = int((answerer.index.passage_doc_ids == doc_id).sum())
     return DocumentOut(**_summary(doc, count), text=doc.text)
