@@ -85,6 +85,8 @@ class Settings(BaseSettings):
     )
     rate_limit_per_minute: int = Field(120, ge=0, description="Requests per minute per key, user or client address; 0 turns the limit off.")
     max_body_bytes: int = Field(64 * 1024, ge=1024, description="Largest request body accepted; larger gets 413.")
+    body_read_seconds: float = Field(30.0, gt=0, description="A request body not all received within this gets 408 (slow uploads hold no worker).")
+    max_concurrent_uploads: int = Field(2, ge=1, description="Upload bodies read at once; more get 429 with Retry-After.")
     request_timeout_seconds: float = Field(30.0, gt=0, description="A request still unanswered after this gets 504.")
     log_questions: bool = Field(False, description="Write question text into the request log (questions may name children or staff).")
 

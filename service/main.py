@@ -53,18 +53,21 @@ def create_app(settings: Settings | None = None, encoder: Encoder | None = None)
     for module in (ask, documents, health, feedback, admin, audit, observe, reload):
         app.include_router(module.router)
     ui.install(app)
-    # Middleware runs outermost-last-added: request id/metrics/log > CORS > body cap > auth > audit > rate > timeout > routes.
+    # Middleware runs outermost-last-added: request id/metrics/log > CORS > auth > audit > rate > body cap > timeout > routes.
+    # Auth comes before the body is read: a caller without a key (or, for /admin/*, an admin key) is refused unread.
     app.add_middleware(TimeoutMiddleware, seconds=settings.request_timeout_seconds)
-    app.add_middleware(RateLimitMiddleware, per_minute=settings.rate_limit_per_minute)
-    # inside auth (the caller is known), outside the rate limit and timeout (429s and 504s are recorded too)
-    app.add_middleware(AuditMiddleware, store=app.state.audit)
-    app.add_middleware(AuthMiddleware, authenticator=authenticator)
     app.add_middleware(
         BodyLimitMiddleware,
         max_bytes=settings.max_body_bytes,
         # a multipart upload carries a little framing beyond the file itself
         path_limits={admin.UPLOAD_PATH: settings.max_upload_bytes + 64 * 1024},
+        read_seconds=settings.body_read_seconds,
+        max_uploads=settings.max_concurrent_uploads,
     )
+    app.add_middleware(RateLimitMiddleware, per_minute=settings.rate_limit_per_minute)
+    # inside auth (the caller is known), outside the rate limit and timeout (429s and 504s are recorded too)
+    app.add_middleware(AuditMiddleware, store=app.state.audit)
+    app.add_middleware(AuthMiddleware, authenticator=authenticator)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -16,8 +16,8 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.exceptions import HTTPException
 from pydantic import BaseModel
 
-from index.ingest.corpus import KINDS
 from index.errors import CorpusError, UnknownDocument
+from index.ingest.corpus import KINDS
 from index.ingest.extract import SUPPORTED_SUFFIXES
 from index.ingest.manage import Overrides, add_documents, remove_document
 from index.build.builder import build_index
@@ -40,6 +40,7 @@ class AddedDocument(BaseModel):
     published: str | None
     publisher: str | None
     file: str
+    access: list[str] = []
 
 
 class RemovedDocument(BaseModel):
@@ -90,7 +91,10 @@ def upload_document(
     published: Annotated[dt.date | None, Form()] = None,
     kind: Annotated[str | None, Form(description=f"One of {', '.join(KINDS)}")] = None,
     publisher: Annotated[str | None, Form()] = None,
-    doc_id: Annotated[str | None, Form()] = None,
+    doc_id: Annotated[str | None, Form(description="A lower-case slug (letters, digits, hyphens); default: one made from the title.")] = None,
+    access: Annotated[
+        list[str] | None, Form(description="A group that may see the document (repeat the field for several); none: everyone allowed on the service.")
+    ] = None,
 ) -> AddedDocument:
     """Add one document (same as `inspectqa corpus add`): 413 over the size limit, 415 for other types,
     409 when its text is already in the corpus, 422 when it cannot be read (encrypted, corrupt, no text)."""
@@ -98,11 +102,12 @@ def upload_document(
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit + _CHUNK:  # refuse before reading the body
         raise HTTPException(413, f"upload larger than the {limit} byte limit (INSPECTQA_MAX_UPLOAD_BYTES)")
-    if kind is not None and kind not in KINDS:
-        raise HTTPException(422, f"kind {kind!r} is not one of {', '.join(KINDS)}")
+    overrides = Overrides(title=title, published=published, kind=kind, publisher=publisher, doc_id=doc_id, access=tuple(access or ()))
+    # checked before any file is written: a doc_id becomes a file name in the corpus folder
+    if problems := overrides.problems():
+        raise HTTPException(422, "; ".join(problems))
     with tempfile.TemporaryDirectory() as tmp:
         path = _save_upload(file, Path(tmp), limit)
-        overrides = Overrides(title=title, published=published, kind=kind, publisher=publisher, doc_id=doc_id)
         try:
             plan = _change_and_reload(request, state, lambda rebuild: add_documents(state.settings.corpus_dir, [path], overrides, rebuild))
         except CorpusError as exc:
@@ -113,7 +118,7 @@ def upload_document(
     if outcome.status == "failed":
         raise HTTPException(422, outcome.message)
     entry = plan.entries[0]
-    return AddedDocument(**{k: entry[k] for k in ("doc_id", "title", "kind", "published", "publisher", "file")})
+    return AddedDocument(**{k: entry[k] for k in ("doc_id", "title", "kind", "published", "publisher", "file")}, access=entry.get("access", []))
 
 
 @router.delete("/documents/{doc_id}", response_model=RemovedDocument, responses=_RESPONSES)
