@@ -80,6 +80,13 @@ class Settings(BaseSettings):
         False, description="Keep question text in the audit trail; by default only a keyed hash of it (repeats counted, text not kept)."
     )
     audit_retention_days: int = Field(365, ge=1, description="Audit records older than this many days are deleted.")
+    chat_history_hours: float = Field(
+        8.0, gt=0, le=24 * 90, description="The chat page forgets a conversation kept in the browser after this many hours."
+    )
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="With auth off, Host names accepted besides loopback ones (comma-separated); any other Host is refused (DNS rebinding).",
+    )
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="Origins allowed to call the API from a browser (comma-separated); none by default."
     )
@@ -90,7 +97,7 @@ class Settings(BaseSettings):
     request_timeout_seconds: float = Field(30.0, gt=0, description="A request still unanswered after this gets 504.")
     log_questions: bool = Field(False, description="Write question text into the request log (questions may name children or staff).")
 
-    @field_validator("trusted_proxies", "cors_origins", mode="before")
+    @field_validator("trusted_proxies", "cors_origins", "allowed_hosts", mode="before")
     @classmethod
     def _comma_separated(cls, value):
         if isinstance(value, str):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -16,6 +17,15 @@ log = logging.getLogger("inspectqa")
 
 class NotReady(Exception):
     """The index is not loaded; the message says why and how to fix it."""
+
+
+_PATH = re.compile(r"(?:(?<=\s)|(?<=^)|(?<=[(\'\"]))(?:~|\.{1,2})?/[^\s;:,'\"()]+")
+
+
+def without_paths(message: str) -> str:
+    """`message` with filesystem paths replaced by <path>: what the service tells callers names no
+    folder of the machine it runs on (the log keeps the full message for the operator)."""
+    return _PATH.sub("<path>", message)
 
 
 def error_response(status: int, code: str, message: str, headers: dict | None = None) -> JSONResponse:
@@ -46,7 +56,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(NotReady)
     async def _not_ready(request: Request, exc: NotReady):
-        return error_response(503, "index_not_ready", str(exc), {"Retry-After": "30"})
+        return error_response(503, "index_not_ready", without_paths(str(exc)), {"Retry-After": "30"})
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception):

@@ -12,7 +12,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from index.build.embed import Encoder
 from index.settings import Settings, get_settings
 from service import observe, reload
-from service.access import Authenticator, AuthMiddleware
+from service.access import Authenticator, AuthMiddleware, LocalOnlyMiddleware
 from service.audit import AuditMiddleware, audit_log_for
 from service.errors import install_error_handlers
 from service.limits import BodyLimitMiddleware, RateLimitMiddleware, TimeoutMiddleware
@@ -45,7 +45,9 @@ def create_app(settings: Settings | None = None, encoder: Encoder | None = None)
         if watching:
             reload.unwatch_sighup()
 
-    app = FastAPI(title="Inspection QA", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    # no /docs or /redoc: FastAPI's pages load their script from a public CDN on this origin; the schema
+    # itself stays at /openapi.json for any local viewer
+    app = FastAPI(title="Inspection QA", version="0.1.0", description=DESCRIPTION, lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.service = ServiceState(settings=settings)
     app.state.metrics = observe.Metrics()
     app.state.audit = audit_log_for(settings)
@@ -68,6 +70,8 @@ def create_app(settings: Settings | None = None, encoder: Encoder | None = None)
     # inside auth (the caller is known), outside the rate limit and timeout (429s and 504s are recorded too)
     app.add_middleware(AuditMiddleware, store=app.state.audit)
     app.add_middleware(AuthMiddleware, authenticator=authenticator)
+    if settings.auth == "off":
+        app.add_middleware(LocalOnlyMiddleware, allowed_hosts=settings.allowed_hosts)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -21,6 +21,8 @@ from eval.questions import DEV_QUESTIONS
 # an app a test makes from its own Settings() must not write an audit trail (or its secret) into var/
 _AUDIT_TMP = __import__("tempfile").mkdtemp(prefix="inspectqa-audit-")
 __import__("os").environ.setdefault("INSPECTQA_AUDIT_DB", str(Path(_AUDIT_TMP) / "audit.sqlite3"))
+# with auth off only loopback Host names are served; Starlette's TestClient sends Host: testserver
+__import__("os").environ.setdefault("INSPECTQA_ALLOWED_HOSTS", "testserver")
 
 
 @pytest.fixture(scope="session")

@@ -187,10 +187,28 @@ def swap_in(index_dir: Path, build_dir: Path) -> None:
     _prune_builds(index_dir, keep=build_dir)
 
 
+def _finished_at(build: Path) -> int | None:
+    """When a build was finished (its manifest, written last, was written); None for one still being written."""
+    if build.name.endswith(".partial"):
+        return None
+    try:
+        return (build / "manifest.json").stat().st_mtime_ns
+    except FileNotFoundError:
+        return build.stat().st_mtime_ns if build.name.startswith("moved-") else None
+
+
 def _prune_builds(index_dir: Path, keep: Path) -> None:
-    # a process serving an older build keeps its open and mapped files after deletion (POSIX)
+    """Delete finished builds older than `keep`, the one now served. A build another process is still
+    writing, or one finished after `keep` (about to be swapped in by that process), is left alone.
+    A process serving an older build keeps its open and mapped files after deletion (POSIX)."""
+    kept_at = _finished_at(keep)
+    if kept_at is None:
+        return
     for old in builds_dir(index_dir).iterdir():
-        if old.resolve() != keep.resolve():
+        if old.resolve() == keep.resolve():
+            continue
+        finished = _finished_at(old)
+        if finished is not None and finished < kept_at:
             shutil.rmtree(old, ignore_errors=True)
 
 

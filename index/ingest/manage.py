@@ -13,6 +13,7 @@ import hashlib
 import os
 import re
 import shutil
+import stat
 import tempfile
 import unicodedata
 from dataclasses import dataclass, field
@@ -23,7 +24,8 @@ import yaml
 
 from index.ingest.corpus import GROUP, KINDS, METADATA_FILE, Document, document_from_entry, is_slug, load_corpus, read_entries
 from index.errors import CorpusError, UnknownDocument, UnsupportedDocument
-from index.ingest.extract import SUPPORTED_SUFFIXES, ExtractedDocument, extract_text
+from index.ingest.lock import corpus_lock
+from index.ingest.extract import SUPPORTED_SUFFIXES, ExtractedDocument, extract_text_isolated
 
 DEFAULT_KIND = {".pdf": "inspection-report", ".html": "news", ".htm": "news"}  # anything else: commentary
 
@@ -163,6 +165,11 @@ def expand_paths(paths: list[Path]) -> list[Path]:
 def _write_atomically(path: Path, text: str) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        # mkstemp makes the file 0600: the replacement keeps the mode the operator gave the original
+        try:
+            os.fchmod(fd, stat.S_IMODE(os.stat(path).st_mode))
+        except FileNotFoundError:
+            os.fchmod(fd, 0o644)
         with os.fdopen(fd, "w", encoding="utf-8") as out:
             out.write(text)
             out.flush()
@@ -221,10 +228,15 @@ def _rebuild_or_restore(corpus_dir: Path, old_yaml: str, added_files: list[Path]
 
 def add_documents(corpus_dir: Path, paths: list[Path], overrides: Overrides, rebuild: Rebuild) -> Plan:
     """Extract, plan, copy in, append to documents.yaml and rebuild; a failed rebuild undoes it all.
-    Every document is extracted and cleaned once: the existing ones here, the new ones from their extraction."""
-    corpus_dir = Path(corpus_dir)
+    Every document is extracted and cleaned once: the existing ones here, the new ones from their extraction.
+    The whole change holds the corpus lock (index.ingest.lock), so no other process changes it meanwhile."""
     if problems := overrides.problems():
         raise CorpusError("; ".join(problems))
+    with corpus_lock(corpus_dir):
+        return _add_documents(Path(corpus_dir), paths, overrides, rebuild)
+
+
+def _add_documents(corpus_dir: Path, paths: list[Path], overrides: Overrides, rebuild: Rebuild) -> Plan:
     files = expand_paths(paths)
     if not files:
         raise CorpusError(f"no supported files ({', '.join(SUPPORTED_SUFFIXES)}) in {', '.join(map(str, paths))}")
@@ -233,7 +245,7 @@ def add_documents(corpus_dir: Path, paths: list[Path], overrides: Overrides, reb
     extracted: list[tuple[Path, ExtractedDocument | UnsupportedDocument]] = []
     for path in files:
         try:
-            extracted.append((path, extract_text(path)))
+            extracted.append((path, extract_text_isolated(path)))
         except UnsupportedDocument as exc:
             extracted.append((path, exc))
     documents = load_corpus(corpus_dir)
@@ -276,8 +288,13 @@ def _added_files(extracted: list[tuple[Path, ExtractedDocument | UnsupportedDocu
 
 
 def remove_document(corpus_dir: Path, doc_id: str, rebuild: Rebuild) -> dict:
-    """Take one document out of documents.yaml and the index; its file goes once the rebuild is done."""
-    corpus_dir = Path(corpus_dir)
+    """Take one document out of documents.yaml and the index; its file goes once the rebuild is done.
+    Holds the corpus lock throughout."""
+    with corpus_lock(corpus_dir):
+        return _remove_document(Path(corpus_dir), doc_id, rebuild)
+
+
+def _remove_document(corpus_dir: Path, doc_id: str, rebuild: Rebuild) -> dict:
     meta = corpus_dir / METADATA_FILE
     entries = read_entries(corpus_dir)
     entry = next((e for e in entries if str(e.get("doc_id")) == doc_id), None)
