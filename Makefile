@@ -38,7 +38,7 @@ test: $(STAMP)
 
 # schemathesis over the whole schema with more cases per operation than `make test` (prints the request count)
 fuzz: $(STAMP)
-	INSPECTQA_FUZZ_EXAMPLES=$${INSPECTQA_FUZZ_EXAMPLES:-150} $(PY) -m pytest tests/test_ops_schema.py -s -q
+	INSPECTQA_FUZZ_EXAMPLES=$${INSPECTQA_FUZZ_EXAMPLES:-80} $(PY) -m pytest tests/test_ops_schema.py -s -q
 
 # ratios of service time to raw encoder time, build/start-up/memory, and the 100k scale set (< 10 min)
 bench: $(STAMP)
