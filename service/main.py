@@ -10,13 +10,15 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from index.build.embed import Encoder
-from index.settings import Settings, get_settings
+from index.settings import Settings
 from service import observe, reload
+from service.config import get_service_settings, service_settings
 from service.access import Authenticator, AuthMiddleware, LocalOnlyMiddleware
 from service.audit import AuditMiddleware, audit_log_for
 from service.errors import install_error_handlers
 from service.limits import BodyLimitMiddleware, RateLimitMiddleware, TimeoutMiddleware
-from service.routes import admin, ask, audit, documents, feedback, health, ui
+from service.routes import admin, ask, audit, documents, feedback, health, metrics, ui
+from service.routes import reload as reload_route
 from service.state import ServiceState
 
 log = logging.getLogger("inspectqa")
@@ -31,7 +33,7 @@ sources. Every sentence of an answer ends in a marker [n] that points at `citati
 
 def create_app(settings: Settings | None = None, encoder: Encoder | None = None) -> FastAPI:
     """A new app. `encoder` lets tests share one loaded model between apps."""
-    settings = settings or get_settings()
+    settings = service_settings(settings) if settings is not None else get_service_settings()
 
     authenticator = Authenticator(settings)
 
@@ -52,7 +54,7 @@ def create_app(settings: Settings | None = None, encoder: Encoder | None = None)
     app.state.metrics = observe.Metrics()
     app.state.audit = audit_log_for(settings)
     install_error_handlers(app)
-    for module in (ask, documents, health, feedback, admin, audit, observe, reload):
+    for module in (ask, documents, health, feedback, admin, audit, metrics, reload_route):
         app.include_router(module.router)
     ui.install(app)
     # Middleware runs outermost-last-added: request id/metrics/log > CORS > auth > audit > rate > body cap > timeout > routes.

@@ -188,7 +188,7 @@ def test_a_hidden_document_does_not_shape_answers_scores_or_abstentions(restrict
 
 
 def test_keys_and_the_cli_carry_groups(tmp_path):
-    from service.cli import main
+    from cli.main import main
     from service.keys import read_keys
 
     keys = tmp_path / "keys.json"

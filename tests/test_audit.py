@@ -104,7 +104,7 @@ def test_records_older_than_the_retention_period_are_deleted(tmp_path):
 
 
 def test_audit_export_cli_writes_spreadsheet_safe_csv(tmp_path, monkeypatch):
-    from service.cli import main
+    from cli.main import main
 
     log = AuditLog(tmp_path / "a.sqlite3", tmp_path / SECRET_FILE)
     at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds")

@@ -14,13 +14,13 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from index.errors import CorpusError
+from index.errors import CorpusConflict
 
 LOCK_FILE = ".inspectqa.lock"
 WAIT_SECONDS = 600.0  # a rebuild of a large corpus takes minutes; beyond this, say so rather than hang
 
 
-class CorpusBusy(CorpusError):
+class CorpusBusy(CorpusConflict):
     """Another process kept the corpus lock longer than we would wait."""
 
 

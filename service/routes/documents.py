@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections import Counter
 
 from fastapi import APIRouter, Request
-from fastapi.exceptions import HTTPException
 
+from index.errors import DocumentNotFound
 from service.audit import note
 from service.deps import Answerer, CallerAccess
 from service.schemas import DocumentOut, DocumentSummary, ErrorResponse
@@ -40,6 +40,6 @@ def get_document(doc_id: str, answerer: Answerer, access: CallerAccess, request:
     note(request, build_id=answerer.index.path.name, detail=f"doc_id={doc_id[:200]}")
     doc = answerer.index.documents.get(doc_id)
     if doc is None or not access.may_see(doc):
-        raise HTTPException(404, f"no document {doc_id!r}; GET /documents lists the known ones")
+        raise DocumentNotFound(f"no document {doc_id!r}; GET /documents lists the known ones")
     count = int((answerer.index.passage_doc_ids == doc_id).sum())
     return DocumentOut(**_summary(doc, count), text=doc.text)

@@ -8,53 +8,16 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.exceptions import HTTPException
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from fastapi.exceptions import HTTPException
 
 from service.access import require_admin
 from service.deps import Answerer, CallerAccess
-from service.feedback import FeedbackStore, FeedbackStoreError, NewFeedback, to_csv
-from service.schemas import ErrorResponse, Question
+from service.feedback import FeedbackStore, NewFeedback, to_csv
+from service.schemas import ErrorResponse, FeedbackRequest, FeedbackSaved
 
 router = APIRouter(tags=["feedback"])
-
-
-class FeedbackRequest(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {
-                    "question": "When was the council judged inadequate?",
-                    "answer": "… most recently in June 2018 “Inadequate”. [1]",
-                    "answerable": True,
-                    "rating": "up",
-                    "comment": "Right letter, right date.",
-                    "citations": ["recruiter-blog-wakefield-new-lease-of-life"],
-                }
-            ]
-        },
-    )
-
-    question: Question = Field(description="The question as asked.")
-    answer: str = Field(max_length=20000, description="The answer the page showed.")
-    answerable: bool = Field(description="The answer's `answerable` flag.")
-    rating: Literal["up", "down"]
-    comment: str | None = Field(None, max_length=2000, description="Optional words from the reader.")
-    citations: list[Annotated[str, Field(max_length=200)]] = Field(
-        default_factory=list, max_length=50, description="doc_id of each citation shown, in order."
-    )
-
-    @field_validator("comment")
-    @classmethod
-    def _blank_is_none(cls, value: str | None) -> str | None:
-        return value.strip() or None if value is not None else None
-
-
-class FeedbackSaved(BaseModel):
-    id: int
-    created_at: str
 
 
 def get_store(request: Request) -> FeedbackStore:
@@ -78,10 +41,7 @@ def post_feedback(body: FeedbackRequest, store: Store, answerer: Answerer, acces
         shown = ", ".join(repr(d[:60]) for d in unknown[:5])
         raise HTTPException(422, f"citations: unknown doc_id(s) {shown}; send the doc_id of each citation shown")
     item = NewFeedback(body.question, body.answer, body.answerable, body.rating, body.comment, tuple(body.citations))
-    try:
-        saved = store.add(item)
-    except FeedbackStoreError as exc:
-        raise HTTPException(503, str(exc)) from exc
+    saved = store.add(item)  # FeedbackStoreError -> 503 in service/errors.py
     return FeedbackSaved(id=saved.id, created_at=saved.created_at)
 
 
@@ -93,10 +53,7 @@ def export_feedback(
     after_id: int = Query(0, ge=0, le=2**62, description="Only ratings with a larger id: the last id of the previous page."),
 ) -> Response:
     """Ratings oldest first, one page (admin keys only); the next page starts after the last id shown."""
-    try:
-        items = store.all(limit, after_id)
-    except FeedbackStoreError as exc:
-        raise HTTPException(503, str(exc)) from exc
+    items = store.all(limit, after_id)  # FeedbackStoreError -> 503 in service/errors.py
     if format == "csv":
         return Response(
             to_csv(items),

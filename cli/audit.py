@@ -8,12 +8,12 @@ import sys
 from pathlib import Path
 
 from index.errors import InspectQAError
-from index.settings import get_settings
 from service.audit import AuditError, audit_log_for, to_csv
+from service.config import get_service_settings
 
 
 def _export(args: argparse.Namespace) -> int:
-    settings = get_settings()
+    settings = get_service_settings()
     if args.audit_db:
         settings = settings.model_copy(update={"audit_db": args.audit_db})
     if not Path(settings.audit_db).is_file():
