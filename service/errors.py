@@ -102,7 +102,7 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _domain(request: Request, exc: Exception):
         status, code = domain_answer(exc)
         # an unready or damaged index's message names folders: callers get it without them (the log has it whole)
-        message = without_paths(str(exc)) if status == 503 else str(exc)
+        message = without_paths(str(exc)) if code == "index_not_ready" else str(exc)
         return error_response(status, code, message, {"Retry-After": "30"} if status == 503 else None)
 
     for kind in {kind for kind, _, _ in DOMAIN_ERRORS} | {ReloadFailed}:
