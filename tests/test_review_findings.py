@@ -10,7 +10,6 @@ import sys
 import textwrap
 import time
 import zipfile
-from pathlib import Path
 
 import pytest
 from ops_helpers import QUESTION, app_client
