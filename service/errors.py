@@ -38,9 +38,10 @@ _PATH = re.compile(r"(?:(?<=\s)|(?<=^)|(?<=[(\'\"]))(?:~|\.{1,2})?/[^\s;:,'\"()]
 
 
 def without_paths(message: str) -> str:
-    """`message` with filesystem paths replaced by <path>: what the service tells callers names no
-    folder of the machine it runs on (the log keeps the full message for the operator)."""
-    return _PATH.sub("<path>", message)
+    """`message` with each filesystem path cut to its last part ('/srv/qa/var/index/manifest.json' ->
+    '.../manifest.json'): what the service tells callers names the file at fault but no folder of the
+    machine it runs on (the log keeps the full message for the operator)."""
+    return _PATH.sub(lambda m: ".../" + m.group(0).rstrip("/").rsplit("/", 1)[-1], message)
 
 
 class ReloadFailed(Exception):
