@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install vendor index run test eval confidence load bench bench-scale bench-followup clean
+.PHONY: install vendor index run test fuzz eval confidence load bench bench-scale bench-followup clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,10 @@ load: index
 
 test: $(STAMP) vendor
 	$(PY) -m pytest
+
+# schemathesis over the whole schema with more cases per operation than `make test` (prints the request count)
+fuzz: $(STAMP)
+	INSPECTQA_FUZZ_EXAMPLES=$${INSPECTQA_FUZZ_EXAMPLES:-80} $(PY) -m pytest tests/test_ops_schema.py -s -q
 
 # ratios of service time to raw encoder time, build/start-up/memory, and the 100k scale set (< 10 min)
 bench: $(STAMP)

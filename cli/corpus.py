@@ -35,7 +35,7 @@ def _cmd_add(args: argparse.Namespace) -> int:
     from index.ingest.manage import Overrides, add_documents
 
     settings = _settings(args)
-    overrides = Overrides(args.title, args.published, args.kind, args.publisher, args.doc_id)
+    overrides = Overrides(args.title, args.published, args.kind, args.publisher, args.doc_id, tuple(args.access or ()))
     plan = add_documents(settings.corpus_dir, args.paths, overrides, _rebuilder(settings), settings.ocr_reader)
     for outcome in plan.outcomes:
         stream = sys.stderr if outcome.status == "failed" else sys.stdout
@@ -88,6 +88,12 @@ def register(commands) -> None:
     )
     add.add_argument("--publisher", help="publisher (default: none)")
     add.add_argument("--doc-id", help="doc_id slug (one file only; default: a slug of the title)")
+    add.add_argument(
+        "--access",
+        action="append",
+        metavar="GROUP",
+        help="only callers in GROUP may see the document (repeatable: any of the groups); default: everyone allowed on the service",
+    )
     _common(add)
     add.set_defaults(func=_cmd_add)
 

@@ -14,14 +14,17 @@ def _build(args: argparse.Namespace) -> int:
     from index.build.builder import build_index, index_is_current
     from index.build.embed import Encoder
     from index.ingest.corpus import load_corpus
+    from index.ingest.lock import corpus_lock
 
     settings = settings_for(args)
-    documents = load_corpus(settings.corpus_dir, ocr=settings.ocr_reader)  # extracted and cleaned once, for the check and the build
-    if not args.force and index_is_current(settings, documents):
-        print(f"index at {settings.index_dir} is up to date (use --force to rebuild)")
-        return 0
-    print(f"building index from {settings.corpus_dir} into {settings.index_dir}", file=sys.stderr)
-    manifest = build_index(settings, Encoder.for_settings(settings), progress=not args.quiet, log=lambda m: print(m, file=sys.stderr), documents=documents)
+    # no corpus add/remove (CLI or upload) may change documents.yaml between reading it and swapping the build in
+    with corpus_lock(settings.corpus_dir):
+        documents = load_corpus(settings.corpus_dir, ocr=settings.ocr_reader)  # extracted and cleaned once, for the check and the build
+        if not args.force and index_is_current(settings, documents):
+            print(f"index at {settings.index_dir} is up to date (use --force to rebuild)")
+            return 0
+        print(f"building index from {settings.corpus_dir} into {settings.index_dir}", file=sys.stderr)
+        manifest = build_index(settings, Encoder.for_settings(settings), progress=not args.quiet, log=lambda m: print(m, file=sys.stderr), documents=documents)
     print(
         f"built {manifest.passage_count} passages from {manifest.document_count} documents "
         f"in {manifest.build_seconds:.1f}s -> {settings.index_dir}"

@@ -19,10 +19,11 @@ def _path(args: argparse.Namespace) -> Path:
 
 def _add(args: argparse.Namespace) -> int:
     try:
-        plain = add_key(_path(args), args.name, admin=args.admin)
+        plain = add_key(_path(args), args.name, admin=args.admin, groups=tuple(args.group or ()))
     except KeyFileError as exc:
         raise InspectQAError(str(exc)) from None
-    print(f"key for {args.name!r}{' (admin)' if args.admin else ''} added to {_path(args)}; it is shown once, store it now:", file=sys.stderr)
+    groups = f" in group(s) {', '.join(args.group)}" if args.group else ""
+    print(f"key for {args.name!r}{' (admin)' if args.admin else ''}{groups} added to {_path(args)}; it is shown once, store it now:", file=sys.stderr)
     print(plain)
     return 0
 
@@ -36,7 +37,7 @@ def _list(args: argparse.Namespace) -> int:
         print(f"no keys in {_path(args)}; add one with 'inspectqa keys add NAME'", file=sys.stderr)
     for k in keys:
         state = f"revoked {k.revoked_at}" if k.revoked_at else "active"
-        print(f"{k.name}\t{'admin' if k.admin else 'user'}\tcreated {k.created_at}\t{state}")
+        print(f"{k.name}\t{'admin' if k.admin else 'user'}\tcreated {k.created_at}\t{state}\tgroups: {','.join(k.groups) or '-'}")
     return 0
 
 
@@ -58,6 +59,9 @@ def register(commands) -> None:
     add = sub.add_parser("add", help="make a new key and print it once", epilog=EPILOG)
     add.add_argument("name", help="who or what the key is for, e.g. 'case-system'")
     add.add_argument("--admin", action="store_true", help="the key may also call POST /admin/reload")
+    add.add_argument(
+        "--group", action="append", metavar="G", help="the key may see documents restricted to group G (repeatable); admin keys see everything"
+    )
     add.add_argument("--keys-file", type=Path, help=file_help)
     add.set_defaults(func=_add)
 

@@ -6,7 +6,7 @@ import argparse
 import logging
 import sys
 
-from cli import ask, corpus, eval as evaluate, index, keys, serve
+from cli import ask, audit, corpus, eval as evaluate, index, keys, serve
 from cli.options import EPILOG
 from index.errors import InspectQAError
 
@@ -18,7 +18,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for command in (index, ask, serve, evaluate, keys, corpus):
+    for command in (index, ask, serve, evaluate, keys, corpus, audit):
         command.register(commands)
     return parser
 

@@ -13,7 +13,9 @@ import logging
 from fastapi import Request
 from fastapi.exceptions import HTTPException
 
+from index.answer.access import Access
 from index.errors import InspectQAError
+from index.ingest.corpus import GROUP
 from service.config import ServiceSettings
 from service.errors import error_response
 from service.keys import Identity, KeyRing
@@ -69,6 +71,7 @@ class Authenticator:
         self.keyring = KeyRing(settings.keys_file)
         self.proxies = TrustedProxies(settings.trusted_proxies)
         self.identity_header = settings.identity_header.lower().encode("latin-1")
+        self.groups_header = settings.groups_header.lower().encode("latin-1")
 
     def identify(self, scope) -> tuple[Identity | None, str]:
         """(identity, why not) for an HTTP scope."""
@@ -85,7 +88,7 @@ class Authenticator:
         if client[0] in self.proxies:
             user = (_header(scope, self.identity_header) or "").strip()
             if user:
-                return Identity(user[:128], "sso"), ""
+                return Identity(user[:128], "sso", groups=sso_groups(_header(scope, self.groups_header))), ""
         return None, "this route needs an API key: send 'Authorization: Bearer <key>' (an operator makes one with 'inspectqa keys add NAME')"
 
     def warnings(self) -> list[str]:
@@ -97,6 +100,19 @@ class Authenticator:
         if self.keyring.error:
             out.append(self.keyring.error)
         return out
+
+
+def sso_groups(value: str | None) -> tuple[str, ...]:
+    """The groups in a proxy's comma-separated groups header; names that are not group names are dropped."""
+    if not value:
+        return ()
+    return tuple(dict.fromkeys(g.strip() for g in value.split(",")[:100] if GROUP.match(g.strip())))
+
+
+def caller_access(request: Request) -> Access:
+    """What the caller of `request` may see (nothing restricted when no identity was set)."""
+    identity = getattr(request.state, "identity", None)
+    return identity.access() if identity is not None else Access.for_groups(())
 
 
 class AuthMiddleware:
@@ -142,3 +158,47 @@ def check_bind(host: str, settings: ServiceSettings) -> None:
             f"refusing to listen on {host} with authentication off; set INSPECTQA_AUTH=keys "
             "(and make keys with 'inspectqa keys add NAME'), or bind 127.0.0.1"
         )
+
+
+STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def _host_name(value: str) -> str:
+    """The name part of a Host header or an Origin's authority: 'localhost:8000' -> 'localhost', '[::1]:80' -> '::1'."""
+    value = value.strip().lower()
+    if value.startswith("["):
+        return value[1 : value.find("]")] if "]" in value else value
+    return value.rsplit(":", 1)[0] if value.count(":") == 1 else value
+
+
+class LocalOnlyMiddleware:
+    """With auth off (`make run`) the API is open to whoever reaches it, which must be this machine only.
+    Binding 127.0.0.1 is not enough on its own: a web page the operator visits can rebind its own DNS name
+    to 127.0.0.1 (then its requests carry that name as Host), or post a form across sites. So a request
+    whose Host is not a loopback name (or one in INSPECTQA_ALLOWED_HOSTS) gets 421, and a state-changing
+    request a browser marks as coming from another site gets 403."""
+
+    def __init__(self, app, allowed_hosts: list[str] | None = None):
+        self.app = app
+        self.allowed = {h.lower() for h in allowed_hosts or ()}
+
+    def _local(self, name: str) -> bool:
+        return name in self.allowed or is_loopback(name)
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        host = _host_name(_header(scope, b"host") or "")
+        if not self._local(host):
+            message = "with authentication off this service answers only requests addressed to localhost / 127.0.0.1"
+            return await error_response(421, "wrong_host", message)(scope, receive, send)
+        if scope["method"] in STATE_CHANGING:
+            site = (_header(scope, b"sec-fetch-site") or "").lower()
+            origin = _header(scope, b"origin")
+            from_elsewhere = site in ("cross-site", "same-site") or (
+                origin is not None and (origin == "null" or not self._local(_host_name(origin.split("://", 1)[-1].split("/", 1)[0])))
+            )
+            if from_elsewhere:
+                message = "with authentication off, changes are accepted only from this service's own pages"
+                return await error_response(403, "cross_site", message)(scope, receive, send)
+        await self.app(scope, receive, send)

@@ -35,15 +35,33 @@ class ServiceSettings(Settings):
         default_factory=list, description="Addresses of reverse proxies whose identity header is believed (comma-separated)."
     )
     identity_header: str = Field("X-Forwarded-User", description="Header a trusted proxy sets to the signed-in user's name.")
+    groups_header: str = Field(
+        "X-Forwarded-Groups",
+        description="Header a trusted proxy sets to the signed-in user's groups (comma-separated); believed only from INSPECTQA_TRUSTED_PROXIES.",
+    )
+    audit_db: Path = Field(PROJECT_ROOT / "var" / "audit.sqlite3", description="SQLite file of the audit trail (who asked, saw or changed what).")
+    audit_questions: bool = Field(
+        False, description="Keep question text in the audit trail; by default only a keyed hash of it (repeats counted, text not kept)."
+    )
+    audit_retention_days: int = Field(365, ge=1, description="Audit records older than this many days are deleted.")
+    chat_history_hours: float = Field(
+        8.0, gt=0, le=24 * 90, description="The chat page forgets a conversation kept in the browser after this many hours."
+    )
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="With auth off, Host names accepted besides loopback ones (comma-separated); any other Host is refused (DNS rebinding).",
+    )
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="Origins allowed to call the API from a browser (comma-separated); none by default."
     )
     rate_limit_per_minute: int = Field(120, ge=0, description="Requests per minute per key, user or client address; 0 turns the limit off.")
     max_body_bytes: int = Field(64 * 1024, ge=1024, description="Largest request body accepted; larger gets 413.")
+    body_read_seconds: float = Field(30.0, gt=0, description="A request body not all received within this gets 408 (slow uploads hold no worker).")
+    max_concurrent_uploads: int = Field(2, ge=1, description="Upload bodies read at once; more get 429 with Retry-After.")
     request_timeout_seconds: float = Field(30.0, gt=0, description="A request still unanswered after this gets 504.")
     log_questions: bool = Field(False, description="Write question text into the request log (questions may name children or staff).")
 
-    @field_validator("trusted_proxies", "cors_origins", mode="before")
+    @field_validator("trusted_proxies", "cors_origins", "allowed_hosts", mode="before")
     @classmethod
     def _comma_separated(cls, value):
         if isinstance(value, str):

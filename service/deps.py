@@ -6,7 +6,9 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from index.answer.access import Access
 from index.answer.answerer import QuestionAnswerer
+from service.access import caller_access
 from service.errors import NotReady
 from service.state import ServiceState
 
@@ -23,3 +25,4 @@ def get_answerer(state: Annotated[ServiceState, Depends(get_state)]) -> Question
 
 State = Annotated[ServiceState, Depends(get_state)]
 Answerer = Annotated[QuestionAnswerer, Depends(get_answerer)]
+CallerAccess = Annotated[Access, Depends(caller_access)]

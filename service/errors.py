@@ -7,6 +7,7 @@ This is the ONE place where a domain error becomes an HTTP answer: routes raise 
 from __future__ import annotations
 
 import logging
+import re
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -31,6 +32,16 @@ log = logging.getLogger("inspectqa")
 
 class NotReady(Exception):
     """The index is not loaded; the message says why and how to fix it."""
+
+
+_PATH = re.compile(r"(?:(?<=\s)|(?<=^)|(?<=[(\'\"]))(?:~|\.{1,2})?/[^\s;:,'\"()]+")
+
+
+def without_paths(message: str) -> str:
+    """`message` with each filesystem path cut to its last part ('/srv/qa/var/index/manifest.json' ->
+    '.../manifest.json'): what the service tells callers names the file at fault but no folder of the
+    machine it runs on (the log keeps the full message for the operator)."""
+    return _PATH.sub(lambda m: ".../" + m.group(0).rstrip("/").rsplit("/", 1)[-1], message)
 
 
 class ReloadFailed(Exception):
@@ -91,7 +102,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     async def _domain(request: Request, exc: Exception):
         status, code = domain_answer(exc)
-        return error_response(status, code, str(exc), {"Retry-After": "30"} if status == 503 else None)
+        # an unready or damaged index's message names folders: callers get it without them (the log has it whole)
+        message = without_paths(str(exc)) if code == "index_not_ready" else str(exc)
+        return error_response(status, code, message, {"Retry-After": "30"} if status == 503 else None)
 
     for kind in {kind for kind, _, _ in DOMAIN_ERRORS} | {ReloadFailed}:
         app.add_exception_handler(kind, _domain)

@@ -11,6 +11,7 @@ import csv
 import datetime as dt
 import io
 import json
+import os
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -37,7 +38,7 @@ CREATE TABLE IF NOT EXISTS feedback (
 COLUMNS = ("id", "created_at", "question", "answer", "answerable", "rating", "comment", "citations")
 
 # A spreadsheet runs a cell starting with one of these as a formula; staff open exports in one.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "|", "%")
 
 
 class FeedbackStoreError(Exception):
@@ -78,6 +79,10 @@ class FeedbackStore:
     def _connect(self) -> Iterator[sqlite3.Connection]:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            try:  # 0600 before SQLite makes it with the umask's mode: feedback may name children and staff
+                os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+            except FileExistsError:
+                pass
             conn = sqlite3.connect(self.path, timeout=10)
         except (OSError, sqlite3.Error) as exc:
             raise FeedbackStoreError(f"cannot open the feedback store {self.path}: {exc}") from exc
@@ -121,17 +126,21 @@ class FeedbackStore:
             new_id = cursor.lastrowid
         return StoredFeedback(new_id, created, item.question, item.answer, item.answerable, item.rating, item.comment, item.citations)
 
-    def all(self) -> list[StoredFeedback]:
+    def all(self, limit: int | None = None, after_id: int = 0) -> list[StoredFeedback]:
+        """Oldest first: every rating, or up to `limit` of those with id > `after_id` (one page)."""
         with self._connect() as conn:
-            rows = conn.execute(f"SELECT {', '.join(COLUMNS)} FROM feedback ORDER BY id").fetchall()
+            rows = conn.execute(
+                f"SELECT {', '.join(COLUMNS)} FROM feedback WHERE id > ? ORDER BY id LIMIT ?", (after_id, -1 if limit is None else limit)
+            ).fetchall()
         return [
             StoredFeedback(r[0], r[1], r[2], r[3], bool(r[4]), r[5], r[6], tuple(json.loads(r[7])))
             for r in rows
         ]
 
 
-def _spreadsheet_safe(value: str) -> str:
-    return "'" + value if value.startswith(_FORMULA_START) else value
+def neutralise(value: str) -> str:
+    """A CSV cell a spreadsheet shows as text: one starting (after any spaces) like a formula gets a leading '."""
+    return "'" + value if value.startswith(_FORMULA_START) or value.lstrip().startswith(_FORMULA_START) else value
 
 
 def to_csv(items: list[StoredFeedback]) -> str:
@@ -140,16 +149,7 @@ def to_csv(items: list[StoredFeedback]) -> str:
     writer = csv.writer(out)
     writer.writerow(COLUMNS)
     for f in items:
-        writer.writerow(
-            [
-                f.id,
-                f.created_at,
-                _spreadsheet_safe(f.question),
-                _spreadsheet_safe(f.answer),
-                "true" if f.answerable else "false",
-                f.rating,
-                _spreadsheet_safe(f.comment or ""),
-                " ".join(f.citations),
-            ]
-        )
+        # every cell, not only the free-text ones: doc_ids, dates and ratings came from a request too
+        cells = [f.id, f.created_at, f.question, f.answer, "true" if f.answerable else "false", f.rating, f.comment or "", " ".join(f.citations)]
+        writer.writerow([neutralise(str(cell)) for cell in cells])
     return out.getvalue()

@@ -15,6 +15,9 @@ import secrets
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
+from index.answer.access import EVERYTHING, Access
+from index.ingest.corpus import GROUP
+
 FILE_VERSION = 1
 _NAME_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.@")
 
@@ -31,6 +34,7 @@ class ApiKey:
     admin: bool
     created_at: str
     revoked_at: str | None = None
+    groups: tuple[str, ...] = ()  # documents restricted to any of these groups are visible to the key
 
     @property
     def active(self) -> bool:
@@ -44,6 +48,11 @@ class Identity:
     name: str
     via: str  # "key", "sso" or "none"
     admin: bool = False
+    groups: tuple[str, ...] = ()
+
+    def access(self) -> Access:
+        """What this caller may see: everything for an admin (or auth off), else open documents and their groups'."""
+        return EVERYTHING if self.admin else Access.for_groups(self.groups)
 
 
 def _digest(salt_hex: str, key: str) -> str:
@@ -54,13 +63,17 @@ def _now() -> str:
     return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
 
 
-def new_key(name: str, admin: bool = False) -> tuple[str, ApiKey]:
+def new_key(name: str, admin: bool = False, groups: tuple[str, ...] = ()) -> tuple[str, ApiKey]:
     """A fresh plain key (to print once) and the record that stores only its hash."""
     if not name or len(name) > 64 or not set(name) <= _NAME_CHARS:
         raise KeyFileError(f"key name {name!r} must be 1-64 letters, digits or - _ . @")
+    bad = [g for g in groups if not GROUP.match(g)]
+    if bad:
+        raise KeyFileError(f"group name(s) {', '.join(map(repr, bad))} must be 1-64 letters, digits or - _ . @")
     plain = secrets.token_urlsafe(32)
     salt = secrets.token_hex(16)
-    return plain, ApiKey(name=name, salt=salt, sha256=_digest(salt, plain), admin=admin, created_at=_now())
+    record = ApiKey(name=name, salt=salt, sha256=_digest(salt, plain), admin=admin, created_at=_now(), groups=tuple(dict.fromkeys(groups)))
+    return plain, record
 
 
 def match_key(keys: tuple[ApiKey, ...], presented: str) -> ApiKey | None:
@@ -77,7 +90,7 @@ def read_keys(path: Path) -> tuple[ApiKey, ...]:
         return ()
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        return tuple(ApiKey(**row) for row in data["keys"])
+        return tuple(ApiKey(**{**row, "groups": tuple(row.get("groups") or ())}) for row in data["keys"])
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise KeyFileError(f"key file {path} is unreadable ({exc.__class__.__name__}: {exc}); fix or remove it") from None
 
@@ -94,11 +107,11 @@ def write_keys(path: Path, keys: tuple[ApiKey, ...]) -> None:
     os.replace(tmp, path)
 
 
-def add_key(path: Path, name: str, admin: bool = False) -> str:
+def add_key(path: Path, name: str, admin: bool = False, groups: tuple[str, ...] = ()) -> str:
     keys = read_keys(path)
     if any(k.name == name and k.active for k in keys):
         raise KeyFileError(f"an active key named {name!r} exists; revoke it first or choose another name")
-    plain, record = new_key(name, admin)
+    plain, record = new_key(name, admin, groups)
     write_keys(path, (*keys, record))
     return plain
 
@@ -142,4 +155,4 @@ class KeyRing:
 
     def identify(self, presented: str) -> Identity | None:
         key = match_key(self.keys(), presented)
-        return Identity(key.name, "key", key.admin) if key else None
+        return Identity(key.name, "key", key.admin, key.groups) if key else None

@@ -18,13 +18,18 @@ UNLIMITED_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 
 
 class BodyLimitMiddleware:
-    """Reads the body (at most `max_bytes`) before the app sees it: 413 on a Content-Length over the
-    cap or on a stream that runs past it. The buffered body is left in scope for the request log."""
+    """Reads the body (at most `max_bytes`, within `read_seconds`) before the app sees it: 413 on a
+    Content-Length over the cap or on a stream that runs past it, 408 when the body is not all sent in
+    time. It runs after authentication: a change to /admin/* from a caller without an admin key gets its
+    403 before a byte of its body is read, and at most `max_uploads` upload bodies (the `path_limits`
+    routes) are read at once (429 beyond). The buffered body is left in scope for the request log."""
 
-    def __init__(self, app, max_bytes: int, path_limits: dict[str, int] | None = None):
+    def __init__(self, app, max_bytes: int, path_limits: dict[str, int] | None = None, read_seconds: float = 30.0, max_uploads: int = 2):
         self.app = app
         self.max_bytes = max_bytes
         self.path_limits = path_limits or {}  # routes that take files (uploads) have their own cap
+        self.read_seconds = read_seconds
+        self.upload_slots = asyncio.Semaphore(max_uploads)
 
     @staticmethod
     def _too_large(limit: int):
@@ -33,7 +38,21 @@ class BodyLimitMiddleware:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
             return await self.app(scope, receive, send)
-        limit = self.path_limits.get(scope.get("path", ""), self.max_bytes)
+        path = scope.get("path", "")
+        if path.startswith("/admin/"):
+            identity = (scope.get("state") or {}).get("identity")
+            if identity is None or not identity.admin:
+                message = "this route needs an admin key ('inspectqa keys add NAME --admin')"
+                return await error_response(403, "forbidden", message)(scope, receive, send)
+        if path not in self.path_limits:
+            return await self._read_then_call(scope, receive, send, self.max_bytes)
+        if self.upload_slots.locked():
+            response = error_response(429, "too_many_uploads", "other uploads are being read; retry in a few seconds", {"Retry-After": "5"})
+            return await response(scope, receive, send)
+        async with self.upload_slots:
+            return await self._read_then_call(scope, receive, send, self.path_limits[path])
+
+    async def _read_then_call(self, scope, receive, send, limit: int):
         for key, value in scope.get("headers", ()):
             if key == b"content-length":
                 try:
@@ -43,8 +62,14 @@ class BodyLimitMiddleware:
                 if declared > limit:
                     return await self._too_large(limit)(scope, receive, send)
         chunks, size = [], 0
+        deadline = asyncio.get_running_loop().time() + self.read_seconds
         while True:
-            message = await receive()
+            try:
+                # a client trickling its body a byte at a time must not hold a worker for ever
+                message = await asyncio.wait_for(receive(), max(0.0, deadline - asyncio.get_running_loop().time()))
+            except asyncio.TimeoutError:
+                response = error_response(408, "body_timeout", f"the request body was not all received within {self.read_seconds:g} s")
+                return await response(scope, receive, send)
             if message["type"] == "http.disconnect":
                 return
             chunk = message.get("body", b"")

@@ -13,10 +13,11 @@ from index.build.embed import Encoder
 from index.settings import Settings
 from service import observe, reload
 from service.config import get_service_settings, service_settings
-from service.access import Authenticator, AuthMiddleware
+from service.access import Authenticator, AuthMiddleware, LocalOnlyMiddleware
+from service.audit import AuditMiddleware, audit_log_for
 from service.errors import install_error_handlers
 from service.limits import BodyLimitMiddleware, RateLimitMiddleware, TimeoutMiddleware
-from service.routes import admin, ask, documents, feedback, health, metrics, timeline, ui
+from service.routes import admin, ask, audit, documents, feedback, health, metrics, timeline, ui
 from service.routes import reload as reload_route
 from service.state import ServiceState
 
@@ -46,23 +47,33 @@ def create_app(settings: Settings | None = None, encoder: Encoder | None = None)
         if watching:
             reload.unwatch_sighup()
 
-    app = FastAPI(title="Inspection QA", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    # no /docs or /redoc: FastAPI's pages load their script from a public CDN on this origin; the schema
+    # itself stays at /openapi.json for any local viewer
+    app = FastAPI(title="Inspection QA", version="0.1.0", description=DESCRIPTION, lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.service = ServiceState(settings=settings)
     app.state.metrics = observe.Metrics()
+    app.state.audit = audit_log_for(settings)
     install_error_handlers(app)
-    for module in (ask, documents, health, feedback, admin, metrics, reload_route, timeline):
+    for module in (ask, documents, health, feedback, admin, audit, metrics, reload_route, timeline):
         app.include_router(module.router)
     ui.install(app)
-    # Middleware runs outermost-last-added: request id/metrics/log > CORS > body cap > auth > rate > timeout > routes.
+    # Middleware runs outermost-last-added: request id/metrics/log > CORS > auth > audit > rate > body cap > timeout > routes.
+    # Auth comes before the body is read: a caller without a key (or, for /admin/*, an admin key) is refused unread.
     app.add_middleware(TimeoutMiddleware, seconds=settings.request_timeout_seconds)
-    app.add_middleware(RateLimitMiddleware, per_minute=settings.rate_limit_per_minute)
-    app.add_middleware(AuthMiddleware, authenticator=authenticator)
     app.add_middleware(
         BodyLimitMiddleware,
         max_bytes=settings.max_body_bytes,
         # a multipart upload carries a little framing beyond the file itself
         path_limits={admin.UPLOAD_PATH: settings.max_upload_bytes + 64 * 1024},
+        read_seconds=settings.body_read_seconds,
+        max_uploads=settings.max_concurrent_uploads,
     )
+    app.add_middleware(RateLimitMiddleware, per_minute=settings.rate_limit_per_minute)
+    # inside auth (the caller is known), outside the rate limit and timeout (429s and 504s are recorded too)
+    app.add_middleware(AuditMiddleware, store=app.state.audit)
+    app.add_middleware(AuthMiddleware, authenticator=authenticator)
+    if settings.auth == "off":
+        app.add_middleware(LocalOnlyMiddleware, allowed_hosts=settings.allowed_hosts)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

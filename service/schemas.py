@@ -421,6 +421,7 @@ class AddedDocument(BaseModel):
     published: str | None
     publisher: str | None
     file: str
+    access: list[str] = Field(default_factory=list, description="Groups that may see it; empty: everyone allowed on the service.")
 
 
 class RemovedDocument(BaseModel):
@@ -433,3 +434,32 @@ class ReloadResponse(BaseModel):
     message: str
     passages: int
     built_at: str
+
+
+class AuditCitation(BaseModel):
+    doc_id: str
+    start: int
+    end: int
+
+
+class AuditEntry(BaseModel):
+    id: int
+    at: str = Field(description="UTC time the request finished.")
+    user: str = Field(description="Key name or SSO user.")
+    via: str = Field(description="key, sso or none (auth off).")
+    groups: list[str]
+    method: str
+    route: str
+    status: int
+    question: str | None = Field(description="'hmac-sha256:<hex>' (keyed hash, the default) or the text (INSPECTQA_AUDIT_QUESTIONS=true).")
+    question_kind: str | None
+    citations: list[AuditCitation] = Field(description="Passages shown, in rank order.")
+    abstention: str | None
+    build_id: str | None = Field(description="The index build that answered.")
+    latency_ms: float
+    detail: str | None
+
+
+class AuditPage(BaseModel):
+    records: list[AuditEntry]
+    next_before_id: int | None = Field(description="Pass as before_id for the next (older) page; null on the last page.")

@@ -19,6 +19,12 @@ from index.build.store import load_index
 
 from eval.questions import DEV_QUESTIONS
 
+# an app a test makes from its own Settings() must not write an audit trail (or its secret) into var/
+_AUDIT_TMP = __import__("tempfile").mkdtemp(prefix="inspectqa-audit-")
+__import__("os").environ.setdefault("INSPECTQA_AUDIT_DB", str(Path(_AUDIT_TMP) / "audit.sqlite3"))
+# with auth off only loopback Host names are served; Starlette's TestClient sends Host: testserver
+__import__("os").environ.setdefault("INSPECTQA_ALLOWED_HOSTS", "testserver")
+
 
 @pytest.fixture(scope="session")
 def encoder() -> Encoder:
@@ -30,7 +36,14 @@ def settings(tmp_path_factory) -> Settings:
     served = tmp_path_factory.mktemp("served")
     # feedback_db too: tests must never write into the developer's var/feedback.sqlite3;
     # auth off: these fixtures test the API itself; tests/test_ops_*.py cover keys, limits and SSO
-    return ServiceSettings(index_dir=served / "index", feedback_db=served / "feedback.sqlite3", auth="off", rate_limit_per_minute=0)
+    return ServiceSettings(
+        index_dir=served / "index",
+        feedback_db=served / "feedback.sqlite3",
+        audit_db=served / "audit.sqlite3",
+        keys_file=served / "api-keys.json",
+        auth="off",
+        rate_limit_per_minute=0,
+    )
 
 
 @pytest.fixture(scope="session")

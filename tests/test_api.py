@@ -124,8 +124,7 @@ def test_health_and_readiness(client):
     assert ready.status_code == 200 and ready.json()["passages"] > 0
 
 
-def test_openapi_docs_are_served_with_an_example(client):
-    assert client.get("/docs").status_code == 200
+def test_openapi_schema_is_served_with_an_example(client):
     schema = client.get("/openapi.json").json()
     assert "/ask" in schema["paths"]
     assert schema["components"]["schemas"]["AskRequest"]["examples"][0]["question"]

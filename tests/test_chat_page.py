@@ -334,7 +334,7 @@ def test_feedback_is_saved_and_survives_a_server_restart(browser, settings, enco
     page.context.close()
 
     with LiveServer(create_app(own, encoder)) as server:
-        exported = httpx.get(server.url + "/feedback/export", timeout=10).json()
+        exported = httpx.get(server.url + "/admin/feedback/export", timeout=10).json()
     assert len(exported) == 1
     saved = exported[0]
     assert (saved["rating"], saved["comment"], saved["question"], saved["answerable"]) == (

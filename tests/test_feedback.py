@@ -76,16 +76,41 @@ def test_csv_cells_cannot_start_a_spreadsheet_formula():
     assert rows[1][2] == "'=HYPERLINK(\"x\")" and rows[1][6] == "'+1"
 
 
+def test_every_csv_cell_is_neutralised_including_citations():
+    """Review finding: the citations column was written as sent, so a doc_id '=cmd|...' ran in a spreadsheet."""
+    from service.feedback import StoredFeedback
+
+    rows = list(csv.reader(io.StringIO(to_csv([StoredFeedback(1, "t", "q", " -2+3", True, "up", None, ("=cmd|' /c calc'!A1",))]))))
+    assert rows[1][7].startswith("'=") and rows[1][3].startswith("'")
+
+
+def test_feedback_citations_must_be_known_doc_ids(feedback_client):
+    """Review finding: any string was stored as a citation (and came back in exports)."""
+    response = feedback_client.post("/feedback", json={**GOOD, "citations": ["=HYPERLINK(\"http://x\")"]})
+    assert response.status_code == 422 and "citations" in response.json()["error"]["message"]
+    assert feedback_client.get("/admin/feedback/export").json() == []
+
+
+def test_the_feedback_database_is_created_readable_by_its_owner_only(feedback_client, tmp_path):
+    """Review finding: the feedback database was created 0644 (world-readable comments about children)."""
+    import os
+    import stat
+
+    assert feedback_client.post("/feedback", json=GOOD).status_code == 201
+    db = feedback_client.app.state.service.settings.feedback_db
+    assert stat.S_IMODE(os.stat(db).st_mode) == 0o600
+
+
 def test_posted_feedback_is_exported_as_json_and_csv(feedback_client):
     saved = feedback_client.post("/feedback", json=GOOD)
     assert saved.status_code == 201 and saved.json()["id"] == 1
     feedback_client.post("/feedback", json={**GOOD, "rating": "down", "comment": "   ", "answerable": False, "citations": []})
 
-    exported = feedback_client.get("/feedback/export").json()
+    exported = feedback_client.get("/admin/feedback/export").json()
     assert [(e["rating"], e["comment"], e["answerable"]) for e in exported] == [("up", GOOD["comment"], True), ("down", None, False)]
     assert exported[0]["citations"] == GOOD["citations"] and exported[0]["question"] == GOOD["question"]
 
-    response = feedback_client.get("/feedback/export", params={"format": "csv"})
+    response = feedback_client.get("/admin/feedback/export", params={"format": "csv"})
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
     assert "attachment" in response.headers["content-disposition"]
     rows = list(csv.DictReader(io.StringIO(response.text)))
@@ -109,7 +134,7 @@ def test_bad_feedback_is_a_422_naming_the_field_and_stores_nothing(feedback_clie
     assert response.status_code == 422
     error = response.json()["error"]
     assert error["code"] == "invalid_request" and field in error["message"]
-    assert feedback_client.get("/feedback/export").json() == []
+    assert feedback_client.get("/admin/feedback/export").json() == []
 
 
 def test_feedback_without_fields_or_json_is_a_422(feedback_client):
@@ -119,7 +144,7 @@ def test_feedback_without_fields_or_json_is_a_422(feedback_client):
 
 
 def test_export_format_must_be_csv_or_json(feedback_client):
-    response = feedback_client.get("/feedback/export", params={"format": "xlsx"})
+    response = feedback_client.get("/admin/feedback/export", params={"format": "xlsx"})
     assert response.status_code == 422 and "format" in response.json()["error"]["message"]
 
 

@@ -163,17 +163,31 @@ def test_a_route_added_later_is_protected_without_being_listed(settings, encoder
         assert http.post("/added-later", headers={"Authorization": f"Bearer {key}"}).json() == {"stored": True}
 
 
-def test_feedback_export_needs_a_key_like_the_api(settings, encoder, built_index, keys_file, tmp_path):
+def test_feedback_export_is_for_admin_keys_only_and_paged(settings, encoder, built_index, keys_file, tmp_path):
+    """Review finding: any key or SSO user could export every colleague's questions and comments."""
     from fastapi.testclient import TestClient
 
     from service.main import create_app
 
     key = add_key(keys_file, "reviewer")
-    locked = settings.model_copy(update={"auth": "keys", "keys_file": keys_file, "feedback_db": tmp_path / "fb.sqlite3"})
+    admin = add_key(keys_file, "ops", admin=True)
+    locked = settings.model_copy(
+        update={"auth": "keys", "keys_file": keys_file, "feedback_db": tmp_path / "fb.sqlite3", "trusted_proxies": ["testclient"]}
+    )
     with TestClient(create_app(locked, encoder)) as http:
-        assert http.get("/feedback/export").status_code == 401
+        doc_id = next(iter(built_index.documents))
+        for n in range(3):
+            body = {"question": f"q{n}", "answer": "a", "answerable": True, "rating": "up", "citations": [doc_id]}
+            assert http.post("/feedback", json=body, headers={"Authorization": f"Bearer {key}"}).status_code == 201
+        assert http.get("/admin/feedback/export").status_code == 401
         assert http.get("/").status_code == 200  # the page itself is guarded by the SSO proxy, not by keys
-        assert http.get("/feedback/export?format=json", headers={"Authorization": f"Bearer {key}"}).status_code == 200
+        assert http.get("/feedback/export", headers={"Authorization": f"Bearer {admin}"}).status_code == 404  # moved
+        assert http.get("/admin/feedback/export", headers={"Authorization": f"Bearer {key}"}).status_code == 403
+        assert http.get("/admin/feedback/export", headers={"X-Forwarded-User": "someone"}).status_code == 403
+        page = http.get("/admin/feedback/export?limit=2", headers={"Authorization": f"Bearer {admin}"}).json()
+        assert [f["question"] for f in page] == ["q0", "q1"]
+        rest = http.get(f"/admin/feedback/export?limit=2&after_id={page[-1]['id']}", headers={"Authorization": f"Bearer {admin}"}).json()
+        assert [f["question"] for f in rest] == ["q2"]
 
 
 def test_document_admin_routes_need_an_admin_key(settings, encoder, built_index, keys_file):

@@ -34,10 +34,13 @@ def test_page_loads_only_files_of_its_own_origin(client):
         assert "innerHTML" not in text and "insertAdjacentHTML" not in text and "document.write" not in text
 
 
-def test_api_docs_keep_working_without_the_page_policy(client):
-    # Swagger UI needs its own scripts; the page's policy is for the page only
-    response = client.get("/docs")
-    assert response.status_code == 200 and "content-security-policy" not in response.headers
+def test_no_page_on_this_origin_loads_a_third_party_script(client):
+    """Review finding: /docs loaded an unpinned Swagger UI script from a public CDN on the chat page's origin."""
+    for path in ("/docs", "/redoc"):
+        assert client.get(path).status_code == 404
+    page = client.get("/")
+    assert "cdn." not in page.text and "https://" not in page.text
+    assert "script-src 'self'" in page.headers["content-security-policy"]
 
 
 def test_unknown_static_file_is_a_json_404(client):

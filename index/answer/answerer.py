@@ -1,24 +1,36 @@
 """Answers questions over one loaded index: analyse the question once, retrieve, score its sentences,
-rerank the passages, and compose the cited answer or the abstention."""
+rerank the passages, and compose the cited answer or the abstention.
+
+A caller who may not see every document is answered by an answerer bound to a restricted view of the
+index (index.answer.access): every step below then reads only what that caller may see, the word
+statistics, the vocabulary and the claims included."""
 
 from __future__ import annotations
 
+import copy
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import replace
 from functools import cached_property, lru_cache
 
+from index.answer.access import EVERYTHING, Access, hidden_documents, restricted_view
 from index.answer.caveats import allowed_docs, newer_sources, with_conflicts
 from index.answer.compose import Abstention, Answer, Citation, cite, compose
 from index.answer.confidence import ReplyFeatures, answer_supported, confidence
 from index.answer.constraints import initialisms
-from index.answer.grounding import asks_for_several, ground
 from index.answer.followup import Resolution, Turn, resolve
+from index.answer.grounding import asks_for_several, ground
 from index.answer.query import Query, QueryVectorCache, analyse_question
 from index.answer.scoring import ScoredSentence, boilerplate_lead, pick_answer_sentences, rerank, score_sentences, word_set
 from index.answer.search import RankedPassage, SearchFilters, search_passages
+from index.build.builder import embedding_text
 from index.build.embed import Encoder
 from index.build.store import InspectionIndex
 from index.settings import Settings
+
+# bound answerers kept, one per set of hidden documents (few: one per combination of groups)
+_VIEWS_KEPT = 16
 
 
 class QuestionAnswerer:
@@ -32,6 +44,33 @@ class QuestionAnswerer:
         self.query_vectors = QueryVectorCache(lambda text: self.encoder.encode([text])[0], cache_size)
         # the same passages come back question after question: tokenise each text once
         self._tokens = lru_cache(maxsize=100_000)(word_set)
+        self._views: OrderedDict[frozenset[str], QuestionAnswerer] = OrderedDict()
+        self._views_lock = threading.Lock()
+
+    def for_caller(self, access: Access = EVERYTHING) -> "QuestionAnswerer":
+        """This answerer for a caller with `access`: itself for one who may see every document, else one bound
+        to the restricted view (sharing the model and the query cache)."""
+        hidden = hidden_documents(self.index, access)
+        if not hidden:
+            return self
+        with self._views_lock:
+            if hidden in self._views:
+                self._views.move_to_end(hidden)
+                return self._views[hidden]
+            titles = {d: doc.title for d, doc in self.index.documents.items()}
+            bound = copy.copy(self)
+            for name in ("_vocabulary", "_initialisms"):  # cached over the whole index: worked out again over the view
+                bound.__dict__.pop(name, None)
+            bound.index = restricted_view(self.index, hidden, lambda p: embedding_text(titles[p.doc_id], p.text))
+            bound._views = OrderedDict()
+            self._views[hidden] = bound
+            while len(self._views) > _VIEWS_KEPT:
+                self._views.popitem(last=False)
+            return bound
+
+    def view(self, access: Access = EVERYTHING) -> InspectionIndex:
+        """The index as a caller with `access` finds it."""
+        return self.for_caller(access).index
 
     @property
     def cache_hits(self) -> int:
@@ -63,10 +102,14 @@ class QuestionAnswerer:
 
     def search(self, question: str, top_k: int | None = None, filters: SearchFilters = SearchFilters()) -> tuple[Citation, ...]:
         """The passages an answer to `question` would cite, in the same order."""
+        if (bound := self.for_caller(filters.access)) is not self:
+            return bound.search(question, top_k, filters)
         return cite(self.index, self._ranked(self.analyse(question), top_k or self.settings.top_k, filters)[1])
 
     def answer(self, question: str, top_k: int | None = None, filters: SearchFilters = SearchFilters()) -> Answer:
         """The extractive answer to `question` with its citations, or an abstention with the closest passages."""
+        if (bound := self.for_caller(filters.access)) is not self:
+            return bound.answer(question, top_k, filters)
         s = self.settings
         query = self.analyse(question)
         scored, ranked = self._ranked(query, top_k or s.top_k, filters)
@@ -116,8 +159,9 @@ class QuestionAnswerer:
     def resolve(self, question: str, history: tuple[Turn, ...] = (), filters: SearchFilters = SearchFilters()) -> tuple[Resolution, SearchFilters]:
         """What to search for a question asked after `history` (see followup.py), and the filters to search it with."""
         resolution = resolve(question, history)
-        # "that letter": only a document this index holds and the caller's own filters let through
-        keep = tuple(d for d in resolution.doc_ids if d in self.index.documents and (not filters.doc_ids or d in filters.doc_ids))
+        # "that letter": only a document this caller may see and their own filters let through
+        visible = self.view(filters.access).documents
+        keep = tuple(d for d in resolution.doc_ids if d in visible and (not filters.doc_ids or d in filters.doc_ids))
         if resolution.doc_ids != keep:
             resolution = replace(resolution, doc_ids=keep)
         return resolution, (replace(filters, doc_ids=keep) if keep else filters)

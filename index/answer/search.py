@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from index.answer.access import EVERYTHING, Access
 from index.answer.query import Query
 from index.build.chunk import Passage
 from index.build.lexical import bm25_scores
@@ -24,9 +25,11 @@ class SearchFilters:
     kinds: tuple[str, ...] = ()
     published_from: dt.date | None = None
     published_to: dt.date | None = None
+    # who is asking: documents they may not see are filtered out like any other, and never named
+    access: Access = EVERYTHING
 
     def is_empty(self) -> bool:
-        return not (self.doc_ids or self.kinds or self.published_from or self.published_to)
+        return self.access.everything and not (self.doc_ids or self.kinds or self.published_from or self.published_to)
 
 
 @dataclass(frozen=True)
@@ -41,7 +44,8 @@ def allowed_passages(index: InspectionIndex, filters: SearchFilters) -> np.ndarr
     """Ids of passages the filters let through, or None when nothing is filtered."""
     if filters.is_empty():
         return None
-    unknown = [d for d in filters.doc_ids if d not in index.documents]
+    # a document the caller may not see is as unknown to them as one that does not exist
+    unknown = [d for d in filters.doc_ids if d not in index.documents or not filters.access.may_see(index.documents[d])]
     if unknown:
         raise UnknownDocument(f"unknown doc_id(s): {', '.join(unknown)}; GET /documents lists the known ones")
     # kinds are open (any slug), so a misspelt one would silently match nothing: name it instead
@@ -52,6 +56,8 @@ def allowed_passages(index: InspectionIndex, filters: SearchFilters) -> np.ndarr
 
     def keep(doc_id: str) -> bool:
         doc = index.documents[doc_id]
+        if not filters.access.may_see(doc):
+            return False
         if filters.doc_ids and doc_id not in filters.doc_ids:
             return False
         if filters.kinds and doc.kind not in filters.kinds:
@@ -66,6 +72,8 @@ def allowed_passages(index: InspectionIndex, filters: SearchFilters) -> np.ndarr
         return True
 
     kept_docs = [doc_id for doc_id in index.documents if keep(doc_id)]
+    if len(kept_docs) == index.passage_document_count:
+        return None  # a caller who may see every document of this index, and no other filter: search it all
     # passage ids are row numbers, so the rows whose document is kept are the allowed ids
     return np.flatnonzero(np.isin(index.passage_doc_ids, kept_docs)).astype(np.int64)
 

@@ -66,6 +66,19 @@ def boilerplate_sentences(documents: list[Document]) -> list[str]:
     return list(found)
 
 
+def boilerplate_owners(documents: list[Document], boilerplate: list[str]) -> list[tuple[str, ...]]:
+    """The doc_ids whose removed text holds each boilerplate sentence: a caller may be told about a
+    removed sentence only when they may see a document it was removed from."""
+    owners: dict[str, list[str]] = {text: [] for text in boilerplate}
+    for doc in documents:
+        for piece in doc.boilerplate:
+            for span in sentence_spans(piece):
+                found = owners.get(piece[span.start : span.end])
+                if found is not None and doc.doc_id not in found:
+                    found.append(doc.doc_id)
+    return [tuple(owners[text]) for text in boilerplate]
+
+
 def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
@@ -149,6 +162,7 @@ def build_index(
         bm25=build_bm25(lexical_texts),
         lexicon=Lexicon.from_texts(lexical_texts),
         claims=claims,
+        boilerplate_doc_ids=boilerplate_owners(documents, boilerplate),
     )
     manifest = IndexManifest(
         format_version=FORMAT_VERSION,

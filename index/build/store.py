@@ -124,11 +124,19 @@ class InspectionIndex:
             for sid in ids:
                 out.setdefault(sid, pid)
         return out
+    # the documents each boilerplate sentence was removed from; empty for an index written before access
+    # existed (every document was open then)
+    boilerplate_doc_ids: list[tuple[str, ...]] = field(default_factory=list)
 
     @cached_property
     def passage_doc_ids(self) -> np.ndarray:
         """The doc_id of each passage, by passage id: filters and counts become one array operation."""
         return np.array([p.doc_id for p in self.passages])
+
+    @cached_property
+    def passage_document_count(self) -> int:
+        """How many documents the passages belong to: a restricted view holds fewer documents than that."""
+        return len(np.unique(self.passage_doc_ids))
 
 
 @dataclass(frozen=True)
@@ -148,6 +156,7 @@ class BuildContents:
     bm25: object
     lexicon: Lexicon
     claims: list[Claim] = field(default_factory=list)
+    boilerplate_doc_ids: list[tuple[str, ...]] = field(default_factory=list)
 
 
 # ---------------------------------------------------------------- writing
@@ -185,7 +194,11 @@ def write_build(index_dir: Path, contents: BuildContents, manifest: IndexManifes
         _write_jsonl(build_dir / "sentences.jsonl", ({**asdict(s), "vector_hash": h} for s, h in zip(c.sentences, hashes[n_p : n_p + n_s])))
         np.save(build_dir / "passage_vectors.npy", c.passage_vectors, allow_pickle=False)
         np.save(build_dir / "sentence_vectors.npy", c.sentence_vectors, allow_pickle=False)
-        _write_jsonl(build_dir / "boilerplate.jsonl", ({"text": text, "vector_hash": h} for text, h in zip(c.boilerplate, hashes[n_p + n_s :])))
+        owners = c.boilerplate_doc_ids or [()] * len(c.boilerplate)
+        _write_jsonl(
+            build_dir / "boilerplate.jsonl",
+            ({"text": text, "vector_hash": h, "doc_ids": list(o)} for text, h, o in zip(c.boilerplate, hashes[n_p + n_s :], owners)),
+        )
         np.save(build_dir / "boilerplate_vectors.npy", c.boilerplate_vectors, allow_pickle=False)
         _write_jsonl(build_dir / "claims.jsonl", (claim.to_json() for claim in c.claims))
         c.vectors.save(build_dir)
@@ -212,10 +225,28 @@ def swap_in(index_dir: Path, build_dir: Path) -> None:
     _prune_builds(index_dir, keep=build_dir)
 
 
+def _finished_at(build: Path) -> int | None:
+    """When a build was finished (its manifest, written last, was written); None for one still being written."""
+    if build.name.endswith(".partial"):
+        return None
+    try:
+        return (build / "manifest.json").stat().st_mtime_ns
+    except FileNotFoundError:
+        return build.stat().st_mtime_ns if build.name.startswith("moved-") else None
+
+
 def _prune_builds(index_dir: Path, keep: Path) -> None:
-    # a process serving an older build keeps its open and mapped files after deletion (POSIX)
+    """Delete finished builds older than `keep`, the one now served. A build another process is still
+    writing, or one finished after `keep` (about to be swapped in by that process), is left alone.
+    A process serving an older build keeps its open and mapped files after deletion (POSIX)."""
+    kept_at = _finished_at(keep)
+    if kept_at is None:
+        return
     for old in builds_dir(index_dir).iterdir():
-        if old.resolve() != keep.resolve():
+        if old.resolve() == keep.resolve():
+            continue
+        finished = _finished_at(old)
+        if finished is not None and finished < kept_at:
             shutil.rmtree(old, ignore_errors=True)
 
 
@@ -270,9 +301,10 @@ def load_index(index_dir: Path, settings: Settings, check_settings: bool = True)
             text = row.pop("text")
             row.pop("source_file", None)
             pages = tuple((int(s), int(e)) for s, e in row.pop("pages", None) or ())
+            access = tuple(str(g) for g in row.pop("access", None) or ())
             published = dt.date.fromisoformat(row.pop("published")) if row.get("published") else None
             row.pop("published", None)
-            documents[row["doc_id"]] = Document(**row, published=published, source_file="", text=text, pages=pages)
+            documents[row["doc_id"]] = Document(**row, published=published, source_file="", text=text, pages=pages, access=access)
         passage_rows = _read_jsonl(index_dir / "passages.jsonl")
         passages = [Passage(r["passage_id"], r["doc_id"], r["start"], r["end"], r["text"]) for r in passage_rows]
         passage_sentences = [r["sentence_ids"] for r in passage_rows]
@@ -282,7 +314,9 @@ def load_index(index_dir: Path, settings: Settings, check_settings: bool = True)
         vectors = FaissBackend.load(index_dir, manifest.faiss_search_params)
         bm25 = load_bm25(index_dir / "bm25")
         lexicon = Lexicon.from_json(json.loads((index_dir / "lexicon.json").read_text(encoding="utf-8")))
-        boilerplate = [str(r["text"]) for r in _read_jsonl(index_dir / "boilerplate.jsonl")]
+        boilerplate_rows = _read_jsonl(index_dir / "boilerplate.jsonl")
+        boilerplate = [str(r["text"]) for r in boilerplate_rows]
+        boilerplate_doc_ids = [tuple(str(d) for d in r.get("doc_ids") or ()) for r in boilerplate_rows]
         boilerplate_vectors = np.load(index_dir / "boilerplate_vectors.npy", allow_pickle=False)
         claims = [Claim.from_json(r) for r in _read_jsonl(index_dir / "claims.jsonl")] if manifest.claim_count is not None else []
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
@@ -321,4 +355,5 @@ def load_index(index_dir: Path, settings: Settings, check_settings: bool = True)
         boilerplate=boilerplate,
         boilerplate_vectors=boilerplate_vectors,
         claims=claims,
+        boilerplate_doc_ids=boilerplate_doc_ids,
     )

@@ -23,6 +23,23 @@ _KIND = re.compile(KIND_PATTERN)
 # read through index.ingest.extract; .txt captures keep their own reading below, so their cleaning stays as it was
 EXTRACTED_SUFFIXES = (".pdf", ".html", ".htm", ".docx", ".md")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,99}$")
+# a group name as keys, SSO headers and documents.yaml spell it
+GROUP = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$")
+
+
+def is_slug(value: str) -> bool:
+    """A doc_id: lower-case letters, digits and hyphens, so it is safe as a file name and in a URL."""
+    return bool(_SLUG.match(value))
+
+
+def parse_access(value, where: str) -> tuple[str, ...]:
+    """The groups a documents.yaml `access` value names: a list of group names, or one name; () for everyone."""
+    if value is None:
+        return ()
+    groups = [value] if isinstance(value, str) else value
+    if not isinstance(groups, list) or not all(isinstance(g, str) and GROUP.match(g) for g in groups):
+        raise CorpusError(f"{where}: access must be a list of group names (letters, digits, - _ . @), not {value!r}")
+    return tuple(dict.fromkeys(groups))
 
 
 @dataclass(frozen=True)
@@ -36,6 +53,7 @@ class Document:
     text: str  # the clean text; every citation offset points into this
     pages: PageSpans = ()  # (start, end) of each page in text; () for formats without pages
     boilerplate: tuple[str, ...] = ()  # what cleaning removed (menus, adverts, teasers); never cited
+    access: tuple[str, ...] = ()  # groups that may see it; () means everyone allowed on the service
 
     @property
     def content_hash(self) -> str:
@@ -46,7 +64,7 @@ class Document:
         return self.published.isoformat() if self.published else None
 
     def metadata(self) -> dict:
-        return {
+        meta = {
             "doc_id": self.doc_id,
             "title": self.title,
             "publisher": self.publisher,
@@ -54,6 +72,9 @@ class Document:
             "kind": self.kind,
             "source_file": self.source_file,
         }
+        if self.access:  # only when restricted, so the hash of an open corpus stays what it was
+            meta["access"] = list(self.access)
+        return meta
 
 
 def kind_problem(kind) -> str | None:
@@ -88,8 +109,9 @@ def document_from_entry(
         raise CorpusError(f"{where}: missing {', '.join(missing)}")
     doc_id = str(entry["doc_id"])
     where = f"{corpus_dir / METADATA_FILE}, document {doc_id!r}"
-    if not _SLUG.match(doc_id):
+    if not is_slug(doc_id):
         raise CorpusError(f"{where}: doc_id must be a lower-case slug of letters, digits and hyphens")
+    access = parse_access(entry.get("access"), where)
     if problem := kind_problem(entry["kind"]):
         raise CorpusError(f"{where}: {problem}")
     source = corpus_dir / str(entry["file"])
@@ -127,6 +149,7 @@ def document_from_entry(
         text=text,
         pages=pages,
         boilerplate=tuple(boilerplate),
+        access=access,
     )
 
 

@@ -23,6 +23,15 @@ _PAGE_NUMBER = re.compile(r"^(page\s+)?\d{1,4}(\s*(of|/)\s*\d{1,4})?$|^-\s*\d{1,
 _RUNNING_MAX = 90  # characters: longer lines are never taken for a running header or footer
 _EDGE_LINES = 2  # lines at the top and bottom of a page that may be a running header or footer
 
+# Decompression bombs: a small upload must not expand without bound. A real inspection report is
+# a few hundred pages and its Word file a few MB unpacked; these caps are far above that.
+MAX_PDF_PAGES = 2000
+MAX_DOCX_ENTRY_BYTES = 64 * 1024 * 1024  # any one part of the zip, unpacked
+MAX_DOCX_TOTAL_BYTES = 128 * 1024 * 1024  # all parts together, unpacked
+# extraction of an uploaded file runs in a child process held to these (extract_text_isolated)
+EXTRACT_MEMORY_BYTES = 1536 * 1024 * 1024
+EXTRACT_SECONDS = 120
+
 
 @dataclass(frozen=True)
 class ExtractedDocument:
@@ -153,6 +162,8 @@ def _pdf(path: Path, ocr: str | None = None) -> ExtractedDocument:
                 opened = 0
             if not opened:
                 raise UnsupportedDocument(f"{path.name}: the PDF is encrypted with a password; save an unencrypted copy")
+        if len(reader.pages) > MAX_PDF_PAGES:
+            raise UnsupportedDocument(f"{path.name}: the PDF has {len(reader.pages)} pages, more than the {MAX_PDF_PAGES} accepted; split it")
         raw_pages = [page.extract_text() or "" for page in reader.pages]
         if ocr:  # only the pages with no text layer: a scanned page among typed ones is read, the rest are not
             raw_pages = [raw if raw.strip() else _ocr_page(page, path, ocr) for raw, page in zip(raw_pages, reader.pages)]
@@ -201,6 +212,23 @@ def _html(path: Path) -> ExtractedDocument:
 # ---------------------------------------------------------------- DOCX
 
 
+def _check_zip_sizes(path: Path) -> None:
+    """Refuse a .docx whose parts unpack beyond the caps. zipfile never yields more than a part's declared
+    size, so the declared sizes bound what reading it can cost."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            sizes = [info.file_size for info in archive.infolist()]
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise UnsupportedDocument(f"{path.name}: the Word file is corrupt or not a .docx ({exc.__class__.__name__}: {exc})") from None
+    if any(size > MAX_DOCX_ENTRY_BYTES for size in sizes) or sum(sizes) > MAX_DOCX_TOTAL_BYTES:
+        raise UnsupportedDocument(
+            f"{path.name}: the Word file unpacks to {sum(sizes) // (1024 * 1024)} MiB, beyond the "
+            f"{MAX_DOCX_ENTRY_BYTES // (1024 * 1024)} MiB a part / {MAX_DOCX_TOTAL_BYTES // (1024 * 1024)} MiB in all accepted"
+        )
+
+
 def _docx(path: Path) -> ExtractedDocument:
     import zipfile
 
@@ -209,6 +237,7 @@ def _docx(path: Path) -> ExtractedDocument:
     from docx.table import Table
     from docx.text.paragraph import Paragraph
 
+    _check_zip_sizes(path)
     try:
         document = docx.Document(str(path))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, OSError, SyntaxError) as exc:  # XMLSyntaxError is a SyntaxError
@@ -270,3 +299,35 @@ def extract_text(path: Path, ocr: str | None = None) -> ExtractedDocument:
     if extractor is _pdf:
         return _pdf(path, ocr)
     return extractor(path)
+
+
+# ---------------------------------------------------------------- isolated extraction
+
+
+def extract_text_isolated(path: Path, memory_bytes: int | None = None, seconds: float | None = None, ocr: str | None = None) -> ExtractedDocument:
+    """`extract_text` in a child process with an address-space limit and a deadline, for files from outside
+    (uploads, `corpus add`): a parser bug or a bomb the caps miss costs that process, not the service."""
+    import json
+    import subprocess
+    import sys
+
+    path = Path(path)
+    memory = memory_bytes or EXTRACT_MEMORY_BYTES
+    deadline = seconds or EXTRACT_SECONDS
+    command = [sys.executable, "-m", "index.ingest.extract_worker", str(memory), str(path)] + ([ocr] if ocr else [])
+    try:
+        done = subprocess.run(command, capture_output=True, timeout=deadline, check=False, cwd=Path(__file__).resolve().parents[2])
+    except subprocess.TimeoutExpired:
+        raise UnsupportedDocument(f"{path.name}: reading it took longer than {deadline:g} s; the file may be damaged or built to overload the reader") from None
+    try:
+        result = json.loads(done.stdout.decode("utf-8"))
+    except ValueError:
+        result = None
+    if done.returncode != 0 or not isinstance(result, dict):
+        raise UnsupportedDocument(
+            f"{path.name}: reading it failed or needed more than {memory // (1024 * 1024)} MiB; the file may be damaged or built to overload the reader"
+        )
+    if "error" in result:
+        raise UnsupportedDocument(result["error"])
+    published = dt.date.fromisoformat(result["published"]) if result.get("published") else None
+    return ExtractedDocument(result["text"], tuple((int(a), int(b)) for a, b in result["pages"]), result.get("title"), published)

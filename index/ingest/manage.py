@@ -13,6 +13,7 @@ import hashlib
 import os
 import re
 import shutil
+import stat
 import tempfile
 import unicodedata
 from dataclasses import dataclass, field
@@ -22,8 +23,9 @@ from typing import Callable
 import yaml
 
 from index.errors import CorpusConflict, CorpusError, DocumentNotFound, UnsupportedDocument
-from index.ingest.corpus import METADATA_FILE, Document, document_from_entry, kind_problem, load_corpus, read_entries
-from index.ingest.extract import SUPPORTED_SUFFIXES, ExtractedDocument, extract_text
+from index.ingest.corpus import GROUP, METADATA_FILE, Document, document_from_entry, is_slug, kind_problem, load_corpus, read_entries
+from index.ingest.extract import SUPPORTED_SUFFIXES, ExtractedDocument, extract_text_isolated
+from index.ingest.lock import corpus_lock
 
 DEFAULT_KIND = {".pdf": "inspection-report", ".html": "news", ".htm": "news"}  # anything else: commentary
 
@@ -37,6 +39,20 @@ class Overrides:
     kind: str | None = None
     publisher: str | None = None
     doc_id: str | None = None
+    access: tuple[str, ...] = ()  # groups that may see the document; () for everyone
+
+    def problems(self) -> list[str]:
+        """What is wrong with these overrides, checked before any file is read or written."""
+        out = []
+        if self.kind is not None and (problem := kind_problem(self.kind)):
+            out.append(problem)
+        # a doc_id becomes a file name in the corpus folder: '../x' or '/etc/x' must never get that far
+        if self.doc_id is not None and not is_slug(self.doc_id):
+            out.append(f"doc_id {self.doc_id!r} must be a lower-case slug: 2-100 letters, digits and hyphens, starting with a letter or digit")
+        bad = [g for g in self.access if not GROUP.match(g)]
+        if bad:
+            out.append(f"access group(s) {', '.join(map(repr, bad))} must be 1-64 letters, digits or - _ . @")
+        return out
 
 
 @dataclass(frozen=True)
@@ -115,6 +131,8 @@ def plan_additions(
             "published": published.isoformat() if published else None,
             "kind": overrides.kind or DEFAULT_KIND.get(path.suffix.lower(), "commentary"),
         }
+        if overrides.access:
+            entry["access"] = list(overrides.access)
         taken_ids.add(doc_id)
         taken_files.add(file_name)
         seen_hashes[digest] = doc_id
@@ -147,6 +165,11 @@ def expand_paths(paths: list[Path]) -> list[Path]:
 def _write_atomically(path: Path, text: str) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        # mkstemp makes the file 0600: the replacement keeps the mode the operator gave the original
+        try:
+            os.fchmod(fd, stat.S_IMODE(os.stat(path).st_mode))
+        except FileNotFoundError:
+            os.fchmod(fd, 0o644)
         with os.fdopen(fd, "w", encoding="utf-8") as out:
             out.write(text)
             out.flush()
@@ -206,10 +229,15 @@ def _rebuild_or_restore(corpus_dir: Path, old_yaml: str, added_files: list[Path]
 def add_documents(corpus_dir: Path, paths: list[Path], overrides: Overrides, rebuild: Rebuild, ocr: str | None = None) -> Plan:
     """Extract, plan, copy in, append to documents.yaml and rebuild; a failed rebuild undoes it all.
     Every document is extracted and cleaned once: the existing ones here, the new ones from their extraction.
-    `ocr`: the Tesseract language scanned PDF pages are read with (None: they are refused)."""
-    corpus_dir = Path(corpus_dir)
-    if overrides.kind is not None and (problem := kind_problem(overrides.kind)):
-        raise CorpusError(problem)
+    `ocr`: the Tesseract language scanned PDF pages are read with (None: they are refused).
+    The whole change holds the corpus lock (index.ingest.lock), so no other process changes it meanwhile."""
+    if problems := overrides.problems():
+        raise CorpusError("; ".join(problems))
+    with corpus_lock(corpus_dir):
+        return _add_documents(Path(corpus_dir), paths, overrides, rebuild, ocr)
+
+
+def _add_documents(corpus_dir: Path, paths: list[Path], overrides: Overrides, rebuild: Rebuild, ocr: str | None) -> Plan:
     files = expand_paths(paths)
     if not files:
         raise CorpusError(f"no supported files ({', '.join(SUPPORTED_SUFFIXES)}) in {', '.join(map(str, paths))}")
@@ -218,7 +246,7 @@ def add_documents(corpus_dir: Path, paths: list[Path], overrides: Overrides, reb
     extracted: list[tuple[Path, ExtractedDocument | UnsupportedDocument]] = []
     for path in files:
         try:
-            extracted.append((path, extract_text(path, ocr)))
+            extracted.append((path, extract_text_isolated(path, ocr=ocr)))
         except UnsupportedDocument as exc:
             extracted.append((path, exc))
     documents = load_corpus(corpus_dir, ocr=ocr)
@@ -261,8 +289,13 @@ def _added_files(extracted: list[tuple[Path, ExtractedDocument | UnsupportedDocu
 
 
 def remove_document(corpus_dir: Path, doc_id: str, rebuild: Rebuild) -> dict:
-    """Take one document out of documents.yaml and the index; its file goes once the rebuild is done."""
-    corpus_dir = Path(corpus_dir)
+    """Take one document out of documents.yaml and the index; its file goes once the rebuild is done.
+    Holds the corpus lock throughout."""
+    with corpus_lock(corpus_dir):
+        return _remove_document(Path(corpus_dir), doc_id, rebuild)
+
+
+def _remove_document(corpus_dir: Path, doc_id: str, rebuild: Rebuild) -> dict:
     meta = corpus_dir / METADATA_FILE
     entries = read_entries(corpus_dir)
     entry = next((e for e in entries if str(e.get("doc_id")) == doc_id), None)

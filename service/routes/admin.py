@@ -18,7 +18,7 @@ from fastapi.exceptions import HTTPException
 
 from index.build.builder import build_index
 from index.errors import DuplicateDocument, UnsupportedDocument
-from index.ingest.corpus import KINDS, kind_problem
+from index.ingest.corpus import KINDS
 from index.ingest.extract import SUPPORTED_SUFFIXES
 from index.ingest.manage import Overrides, add_documents, remove_document
 from service.access import require_admin
@@ -76,7 +76,10 @@ def upload_document(
     published: Annotated[dt.date | None, Form()] = None,
     kind: Annotated[str | None, Form(description=f"A lower-case slug, e.g. {', '.join(KINDS)}, minutes")] = None,
     publisher: Annotated[str | None, Form()] = None,
-    doc_id: Annotated[str | None, Form()] = None,
+    doc_id: Annotated[str | None, Form(description="A lower-case slug (letters, digits, hyphens); default: one made from the title.")] = None,
+    access: Annotated[
+        list[str] | None, Form(description="A group that may see the document (repeat the field for several); none: everyone allowed on the service.")
+    ] = None,
 ) -> AddedDocument:
     """Add one document (same as `inspectqa corpus add`): 413 over the size limit, 415 for other types,
     409 when its text is already in the corpus, 422 when it cannot be read (encrypted, corrupt, no text);
@@ -85,11 +88,12 @@ def upload_document(
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit + _CHUNK:  # refuse before reading the body
         raise HTTPException(413, f"upload larger than the {limit} byte limit (INSPECTQA_MAX_UPLOAD_BYTES)")
-    if kind is not None and (problem := kind_problem(kind)):
-        raise HTTPException(422, problem)
+    overrides = Overrides(title=title, published=published, kind=kind, publisher=publisher, doc_id=doc_id, access=tuple(access or ()))
+    # checked before any file is written: a doc_id becomes a file name in the corpus folder
+    if problems := overrides.problems():
+        raise HTTPException(422, "; ".join(problems))
     with tempfile.TemporaryDirectory() as tmp:
         path = _save_upload(file, Path(tmp), limit)
-        overrides = Overrides(title=title, published=published, kind=kind, publisher=publisher, doc_id=doc_id)
         name = path.name
         plan = _change_and_swap(
             request, lambda rebuild: add_documents(state.settings.corpus_dir, [path], overrides, rebuild, state.settings.ocr_reader), builder, f"{name} was added"
@@ -100,7 +104,7 @@ def upload_document(
     if outcome.status == "failed":
         raise UnsupportedDocument(outcome.message)
     entry = plan.entries[0]
-    return AddedDocument(**{k: entry[k] for k in ("doc_id", "title", "kind", "published", "publisher", "file")})
+    return AddedDocument(**{k: entry[k] for k in ("doc_id", "title", "kind", "published", "publisher", "file")}, access=entry.get("access", []))
 
 
 @router.delete("/documents/{doc_id}", response_model=RemovedDocument, responses=_RESPONSES)

@@ -7,12 +7,13 @@ import mimetypes
 from collections import Counter
 from pathlib import Path
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse
 
 from index.errors import CorpusError, DocumentNotFound
 from index.ingest.corpus import read_entries
-from service.deps import Answerer, State
+from service.audit import note
+from service.deps import Answerer, CallerAccess, State
 from service.schemas import DocumentOut, DocumentSummary, ErrorResponse
 
 router = APIRouter(tags=["documents"])
@@ -30,17 +31,20 @@ def _summary(doc, passage_count: int) -> dict:
 
 
 @router.get("/documents", response_model=list[DocumentSummary])
-def list_documents(answerer: Answerer) -> list[DocumentSummary]:
-    """Every indexed document."""
+def list_documents(answerer: Answerer, access: CallerAccess, request: Request) -> list[DocumentSummary]:
+    """Every indexed document the caller may see."""
+    note(request, build_id=answerer.index.path.name)
     counts = Counter(p.doc_id for p in answerer.index.passages)
-    return [DocumentSummary(**_summary(d, counts[d.doc_id])) for d in answerer.index.documents.values()]
+    return [DocumentSummary(**_summary(d, counts[d.doc_id])) for d in answerer.index.documents.values() if access.may_see(d)]
 
 
 @router.get("/documents/{doc_id}", response_model=DocumentOut, responses={404: {"model": ErrorResponse}})
-def get_document(doc_id: str, answerer: Answerer) -> DocumentOut:
-    """One document's metadata and clean text; `text[start:end]` of a citation is its passage."""
+def get_document(doc_id: str, answerer: Answerer, access: CallerAccess, request: Request) -> DocumentOut:
+    """One document's metadata and clean text; `text[start:end]` of a citation is its passage. 404 for a
+    document the caller may not see, exactly as for one that does not exist."""
+    note(request, build_id=answerer.index.path.name, detail=f"doc_id={doc_id[:200]}")
     doc = answerer.index.documents.get(doc_id)
-    if doc is None:
+    if doc is None or not access.may_see(doc):
         raise DocumentNotFound(f"no document {doc_id!r}; GET /documents lists the known ones")
     count = int((answerer.index.passage_doc_ids == doc_id).sum())
     return DocumentOut(**_summary(doc, count), text=doc.text)
@@ -86,12 +90,14 @@ def original_path(corpus_dir: Path, doc_id: str) -> Path | None:
     response_class=FileResponse,
     responses={200: {"content": {t.split(";")[0]: {} for t in _MEDIA_TYPES.values()}}, 404: {"model": ErrorResponse}},
 )
-def get_original(doc_id: str, answerer: Answerer, state: State) -> FileResponse:
+def get_original(doc_id: str, answerer: Answerer, state: State, access: CallerAccess, request: Request) -> FileResponse:
     """The document's source file as stored in the corpus (the PDF as published), with its media type.
     Citation offsets point into the clean text of GET /documents/{doc_id}, not into this file; a PDF
-    citation's `pages` and `highlights[].page` are pages of this file."""
+    citation's `pages` and `highlights[].page` are pages of this file. 404 for a document the caller may
+    not see, exactly as for one that does not exist."""
+    note(request, build_id=answerer.index.path.name, detail=f"original doc_id={doc_id[:200]}")
     doc = answerer.index.documents.get(doc_id)
-    if doc is None:
+    if doc is None or not access.may_see(doc):
         raise DocumentNotFound(f"no document {doc_id!r}; GET /documents lists the known ones")
     path = original_path(state.settings.corpus_dir, doc_id)
     if path is None:

@@ -1,4 +1,7 @@
-"""POST /feedback (a thumbs up/down on one answer) and GET /feedback/export (CSV or JSON for review)."""
+"""POST /feedback (a thumbs up/down on one answer) and GET /admin/feedback/export (CSV or JSON for review, admin only).
+
+Feedback holds colleagues' questions and comments, which may name children and staff: only an admin
+key reads it back, a page at a time."""
 
 from __future__ import annotations
 
@@ -7,6 +10,10 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 
+from fastapi.exceptions import HTTPException
+
+from service.access import require_admin
+from service.deps import Answerer, CallerAccess
 from service.feedback import FeedbackStore, NewFeedback, to_csv
 from service.schemas import ErrorResponse, FeedbackRequest, FeedbackSaved
 
@@ -27,17 +34,26 @@ _ERRORS = {422: {"model": ErrorResponse, "description": "Invalid request"}, 503:
 
 
 @router.post("/feedback", status_code=201, response_model=FeedbackSaved, responses=_ERRORS)
-def post_feedback(body: FeedbackRequest, store: Store) -> FeedbackSaved:
-    """Keep one reader's rating of one answer."""
+def post_feedback(body: FeedbackRequest, store: Store, answerer: Answerer, access: CallerAccess) -> FeedbackSaved:
+    """Keep one reader's rating of one answer. `citations` must be doc_ids the caller may see (422 otherwise)."""
+    unknown = [d for d in body.citations if d not in answerer.index.documents or not access.may_see(answerer.index.documents[d])]
+    if unknown:
+        shown = ", ".join(repr(d[:60]) for d in unknown[:5])
+        raise HTTPException(422, f"citations: unknown doc_id(s) {shown}; send the doc_id of each citation shown")
     item = NewFeedback(body.question, body.answer, body.answerable, body.rating, body.comment, tuple(body.citations))
     saved = store.add(item)  # FeedbackStoreError -> 503 in service/errors.py
     return FeedbackSaved(id=saved.id, created_at=saved.created_at)
 
 
-@router.get("/feedback/export", responses=_ERRORS)
-def export_feedback(store: Store, format: Literal["json", "csv"] = Query("json", description="csv or json")) -> Response:
-    """Every rating so far, oldest first."""
-    items = store.all()
+@router.get("/admin/feedback/export", responses=_ERRORS, dependencies=[Depends(require_admin)], tags=["admin"])
+def export_feedback(
+    store: Store,
+    format: Literal["json", "csv"] = Query("json", description="csv or json"),
+    limit: int = Query(1000, ge=1, le=10000, description="Most ratings in this page."),
+    after_id: int = Query(0, ge=0, le=2**62, description="Only ratings with a larger id: the last id of the previous page."),
+) -> Response:
+    """Ratings oldest first, one page (admin keys only); the next page starts after the last id shown."""
+    items = store.all(limit, after_id)  # FeedbackStoreError -> 503 in service/errors.py
     if format == "csv":
         return Response(
             to_csv(items),

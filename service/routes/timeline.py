@@ -3,6 +3,7 @@ sources that agree or disagree; narrowed to what a question retrieves with `q`."
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Annotated
 
@@ -13,7 +14,7 @@ from index.answer.caveats import allowed_docs
 from index.answer.timeline import build_timeline
 from index.build.claims import date_label, event_keys
 from index.answer.scoring import PRIMARY_KINDS
-from service.deps import Answerer
+from service.deps import Answerer, CallerAccess
 from service.errors import error_response
 from service.schemas import ErrorResponse, Filters, Kind, TimelineEvent, TimelineResponse, TimelineSource
 
@@ -34,6 +35,7 @@ def _source(index, claim) -> TimelineSource:
 @router.get("/timeline", response_model=TimelineResponse, responses={422: {"model": ErrorResponse}, 503: {"model": ErrorResponse}})
 def timeline(
     answerer: Answerer,
+    access: CallerAccess,
     q: Annotated[str | None, Query(max_length=2000, description="Only events in the passages this question retrieves, and events it names.")] = None,
     doc_id: Annotated[list[str], Query(max_length=100, description="Only these documents.")] = [],  # noqa: B006
     kind: Annotated[list[Kind], Query(description="Only documents of these kinds.")] = [],  # noqa: B006
@@ -41,12 +43,14 @@ def timeline(
     published_to: Annotated[dt.date | None, Query(description="Only documents published on or before this date.")] = None,
 ):
     """Dated events in the material, oldest first: each with its date, the sentence that gives it (offsets into
-    GET /documents/{doc_id} text) and the other sources that agree or disagree. The same filters as /ask."""
+    GET /documents/{doc_id} text) and the other sources that agree or disagree. The same filters as /ask;
+    only documents the caller may see."""
     try:
         filters = Filters(doc_id=doc_id, kind=kind, published_from=published_from, published_to=published_to).to_search()
     except ValidationError as exc:
         return error_response(422, "invalid_request", "; ".join(e["msg"] for e in exc.errors()))
-    index = answerer.index
+    filters = dataclasses.replace(filters, access=access)
+    index = answerer.view(access)
     docs = allowed_docs(index, filters)
     among = [c for c in index.claims if docs is None or c.doc_id in docs]
     claims = among

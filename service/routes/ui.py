@@ -5,8 +5,8 @@ from __future__ import annotations
 import mimetypes
 from pathlib import Path
 
-from fastapi import APIRouter, FastAPI
-from fastapi.responses import FileResponse
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import HTMLResponse
 from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 
@@ -35,8 +35,11 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.api_route("/", methods=["GET", "HEAD"])
-def chat_page() -> FileResponse:
-    return FileResponse(STATIC_DIR / "index.html", media_type="text/html; charset=utf-8", headers=PAGE_HEADERS)
+def chat_page(request: Request) -> HTMLResponse:
+    # the one setting the page needs, as an attribute (the CSP forbids inline script)
+    hours = request.app.state.service.settings.chat_history_hours
+    html = (STATIC_DIR / "index.html").read_text(encoding="utf-8").replace("<html ", f'<html data-history-hours="{hours:g}" ', 1)
+    return HTMLResponse(html, headers=PAGE_HEADERS)
 
 
 class _StaticWithHeaders(StaticFiles):

@@ -6,6 +6,9 @@
 (() => {
   const STORAGE_KEY = "inspectqa.conversation.v1";
   const TOPIC_KEY = "inspectqa.topic.v1"; // the current topic: earlier topics' turns are not sent as history
+  // a conversation kept in this browser is forgotten after INSPECTQA_CHAT_HISTORY_HOURS (the page's
+  // <html data-history-hours>, default 8): a shared computer must not show yesterday's questions
+  const HISTORY_MS = (Number(document.documentElement.dataset.historyHours) || 8) * 3600 * 1000;
   const MAX_TURNS = 50; // keeps localStorage well inside its quota
   const MAX_HISTORY = 10; // earlier turns POST /ask accepts
   const TIMEOUT_MS = 30000;
@@ -84,8 +87,13 @@
   // ---- storage -------------------------------------------------------------------------------
   function loadTurns() {
     try {
-      const stored = JSON.parse(localStorage.getItem(STORAGE_KEY) || "[]");
-      return Array.isArray(stored) ? stored.filter((t) => t && typeof t.question === "string") : [];
+      const stored = JSON.parse(localStorage.getItem(STORAGE_KEY) || "null");
+      // {saved_at, turns}; anything else (an older array, a damaged value) or an expired one is dropped
+      if (!stored || !Array.isArray(stored.turns) || !(Date.now() - Number(stored.saved_at) < HISTORY_MS)) {
+        localStorage.removeItem(STORAGE_KEY);
+        return [];
+      }
+      return stored.turns.filter((t) => t && typeof t.question === "string");
     } catch {
       return [];
     }
@@ -120,7 +128,8 @@
   function saveTurns() {
     turns = turns.slice(-MAX_TURNS);
     try {
-      localStorage.setItem(STORAGE_KEY, JSON.stringify(turns));
+      if (turns.length === 0) localStorage.removeItem(STORAGE_KEY);
+      else localStorage.setItem(STORAGE_KEY, JSON.stringify({ saved_at: Date.now(), turns }));
     } catch {
       // storage full or switched off: the conversation still works, it just is not kept
     }
