@@ -77,6 +77,12 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = Field(120, ge=0, description="Requests per minute per key, user or client address; 0 turns the limit off.")
     max_body_bytes: int = Field(64 * 1024, ge=1024, description="Largest request body accepted; larger gets 413.")
     request_timeout_seconds: float = Field(30.0, gt=0, description="A request still unanswered after this gets 504.")
+    support_contact: str = Field(
+        "",
+        max_length=200,
+        description="Who staff should ask when the chat page cannot sign them in (e.g. 'the IT service desk, ext. 4321'); "
+        "the page names them. Empty: the page says to ask whoever runs the intranet.",
+    )
     log_questions: bool = Field(False, description="Write question text into the request log (questions may name children or staff).")
 
     @field_validator("trusted_proxies", "cors_origins", mode="before")

@@ -79,6 +79,7 @@ class CitationOut(BaseModel):
     score: float = Field(description="Cosine similarity of the passage to the question.")
     highlights: list[Span] = Field(description="Answer sentences inside this passage, as document offsets.")
     page: int | None = Field(None, description="Page (1-based) where the passage starts; null for formats without pages.")
+    publisher: str | None = Field(None, description="Who published the document, or null where the corpus does not say.")
 
 
 class AskResponse(BaseModel):
@@ -114,6 +115,7 @@ class AskResponse(BaseModel):
                     score=round(c.score, 4),
                     highlights=[Span(start=s, end=e) for s, e in c.highlights],
                     page=c.page,
+                    publisher=c.publisher,
                 )
                 for c in answer.citations
             ],
@@ -176,6 +178,7 @@ class DocumentSummary(BaseModel):
     kind: str
     published: str | None
     passage_count: int
+    url: str | None = Field(None, description="Where the document was published (http or https), or null.")
 
 
 class DocumentOut(DocumentSummary):
@@ -189,3 +192,13 @@ class ErrorBody(BaseModel):
 
 class ErrorResponse(BaseModel):
     error: ErrorBody
+
+
+class FeedbackUpdate(BaseModel):
+    """PATCH /feedback/{id}: the comment (or a changed rating) added after one click saved the rating."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    edit_token: str = Field(min_length=1, max_length=200, description="The `edit_token` POST /feedback returned for this record.")
+    rating: Literal["up", "down"] | None = None
+    comment: str | None = Field(None, max_length=2000, description="Words from the reader; an empty string removes the comment.")

@@ -21,7 +21,7 @@ from typing import Callable
 
 import yaml
 
-from index.ingest.corpus import KINDS, METADATA_FILE, Document, document_from_entry, load_corpus, read_entries
+from index.ingest.corpus import KINDS, METADATA_FILE, Document, check_url, document_from_entry, load_corpus, read_entries
 from index.errors import CorpusError, UnknownDocument, UnsupportedDocument
 from index.ingest.extract import SUPPORTED_SUFFIXES, ExtractedDocument, extract_text
 
@@ -37,6 +37,7 @@ class Overrides:
     kind: str | None = None
     publisher: str | None = None
     doc_id: str | None = None
+    url: str | None = None  # where it was published; checked by index.ingest.corpus.check_url
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,8 @@ def plan_additions(
             "published": published.isoformat() if published else None,
             "kind": overrides.kind or DEFAULT_KIND.get(path.suffix.lower(), "commentary"),
         }
+        if overrides.url:
+            entry["url"] = overrides.url
         taken_ids.add(doc_id)
         taken_files.add(file_name)
         seen_hashes[digest] = doc_id
@@ -209,11 +212,15 @@ def add_documents(corpus_dir: Path, paths: list[Path], overrides: Overrides, reb
     corpus_dir = Path(corpus_dir)
     if overrides.kind is not None and overrides.kind not in KINDS:
         raise CorpusError(f"kind {overrides.kind!r} is not one of {', '.join(KINDS)}")
+    try:
+        check_url(overrides.url)
+    except ValueError as exc:
+        raise CorpusError(str(exc)) from None
     files = expand_paths(paths)
     if not files:
         raise CorpusError(f"no supported files ({', '.join(SUPPORTED_SUFFIXES)}) in {', '.join(map(str, paths))}")
-    if (overrides.doc_id or overrides.title) and len(files) > 1:
-        raise CorpusError("--title and --doc-id name one document; give one file with them")
+    if (overrides.doc_id or overrides.title or overrides.url) and len(files) > 1:
+        raise CorpusError("--title, --doc-id and --url name one document; give one file with them")
     extracted: list[tuple[Path, ExtractedDocument | UnsupportedDocument]] = []
     for path in files:
         try:

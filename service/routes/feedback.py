@@ -1,17 +1,20 @@
-"""POST /feedback (a thumbs up/down on one answer) and GET /feedback/export (CSV or JSON for review)."""
+"""POST /feedback (a thumbs up/down on one answer), PATCH /feedback/{id} (its comment, added later) and
+GET /feedback/export (CSV or JSON for review)."""
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.exceptions import HTTPException
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from service.feedback import FeedbackStore, FeedbackStoreError, NewFeedback, to_csv
-from service.schemas import ErrorResponse, Question
+from service.feedback import FeedbackNotFound, FeedbackStore, FeedbackStoreError, NewFeedback, to_csv
+from service.schemas import ErrorResponse, FeedbackUpdate, Question
 
+log = logging.getLogger("inspectqa")
 router = APIRouter(tags=["feedback"])
 
 
@@ -50,6 +53,7 @@ class FeedbackRequest(BaseModel):
 class FeedbackSaved(BaseModel):
     id: int
     created_at: str
+    edit_token: str | None = Field(None, description="Secret that lets the same page add a comment or change the rating (PATCH /feedback/{id}).")
 
 
 def get_store(request: Request) -> FeedbackStore:
@@ -72,8 +76,27 @@ def post_feedback(body: FeedbackRequest, store: Store) -> FeedbackSaved:
     try:
         saved = store.add(item)
     except FeedbackStoreError as exc:
-        raise HTTPException(503, str(exc)) from exc
+        raise _unavailable(exc) from exc
+    return FeedbackSaved(id=saved.id, created_at=saved.created_at, edit_token=saved.edit_token)
+
+
+@router.patch("/feedback/{feedback_id}", response_model=FeedbackSaved, responses={**_ERRORS, 404: {"model": ErrorResponse}})
+def update_feedback(body: FeedbackUpdate, store: Store, feedback_id: int = Path(ge=1)) -> FeedbackSaved:
+    """Add or change the comment (or the rating) of a rating this caller saved, by its edit token."""
+    comment = body.comment.strip() if body.comment is not None else None
+    try:
+        saved = store.update(feedback_id, body.edit_token, body.rating, comment or None, clear_comment=comment == "")
+    except FeedbackNotFound:
+        raise HTTPException(404, f"no feedback {feedback_id} with this edit token") from None
+    except FeedbackStoreError as exc:
+        raise _unavailable(exc) from exc
     return FeedbackSaved(id=saved.id, created_at=saved.created_at)
+
+
+def _unavailable(exc: FeedbackStoreError) -> HTTPException:
+    # the message names the server's file: it goes to the log, not to the caller
+    log.error("feedback store: %s", exc)
+    return HTTPException(503, "feedback cannot be saved just now; the operator will find the cause in the service log")
 
 
 @router.get("/feedback/export", responses=_ERRORS)
@@ -82,7 +105,7 @@ def export_feedback(store: Store, format: Literal["json", "csv"] = Query("json",
     try:
         items = store.all()
     except FeedbackStoreError as exc:
-        raise HTTPException(503, str(exc)) from exc
+        raise _unavailable(exc) from exc
     if format == "csv":
         return Response(
             to_csv(items),

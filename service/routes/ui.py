@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
-from fastapi import APIRouter, FastAPI
-from fastapi.responses import FileResponse
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import HTMLResponse
 from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 
@@ -29,8 +30,12 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.api_route("/", methods=["GET", "HEAD"])
-def chat_page() -> FileResponse:
-    return FileResponse(STATIC_DIR / "index.html", media_type="text/html; charset=utf-8", headers=PAGE_HEADERS)
+def chat_page(request: Request) -> HTMLResponse:
+    """The page, told whom to name when sign-in fails (INSPECTQA_SUPPORT_CONTACT) in an attribute, not a script."""
+    contact = request.app.state.service.settings.support_contact
+    page = (STATIC_DIR / "index.html").read_text(encoding="utf-8")
+    page = page.replace('data-contact=""', f'data-contact="{html.escape(contact, quote=True)}"', 1)
+    return HTMLResponse(page, headers=PAGE_HEADERS)
 
 
 class _StaticWithHeaders(StaticFiles):
