@@ -57,6 +57,13 @@ class Settings(BaseSettings):
     )
     host: str = Field("127.0.0.1", description="Address `inspectqa serve` binds.")
     port: int = Field(8000, ge=1, le=65535, description="Port `inspectqa serve` binds.")
+    index_poll_seconds: float = Field(
+        2.0,
+        ge=0,
+        le=3600,
+        description="How often a running service looks for a newly finished index build (after `corpus add`, `corpus remove`, "
+        "`index build`) and swaps it in as POST /admin/reload does; 0 turns the watch off.",
+    )
     max_upload_bytes: int = Field(20_000_000, ge=1, description="Largest file POST /admin/documents accepts (413 above it).")
     feedback_db: Path = Field(
         PROJECT_ROOT / "var" / "feedback.sqlite3", description="SQLite file the chat page's thumbs up/down and comments are kept in."

@@ -88,6 +88,21 @@ class Authenticator:
                 return Identity(user[:128], "sso"), ""
         return None, "this route needs an API key: send 'Authorization: Bearer <key>' (an operator makes one with 'inspectqa keys add NAME')"
 
+    def describe(self, contact: str = "") -> str:
+        """One line for the start-up log: which auth mode is on and what the chat page needs in it."""
+        if not self.enabled:
+            return "auth mode: off (INSPECTQA_AUTH=off); the chat page and the API answer anyone who can reach this port"
+        if self.proxies.networks or self.proxies.names:
+            return (
+                f"auth mode: keys; API callers send a key, and the chat page works for people the single-sign-on proxy "
+                f"({', '.join([*map(str, self.proxies.networks), *sorted(self.proxies.names)])}) names in {self.identity_header.decode()}"
+            )
+        return (
+            "auth mode: keys with no trusted proxy; API callers need a key, and the chat page cannot sign anyone in: it tells "
+            f"visitors to use the intranet's single sign-on and to ask {contact or 'whoever runs the intranet (set INSPECTQA_SUPPORT_CONTACT)'}; "
+            "set INSPECTQA_TRUSTED_PROXIES to the SSO proxy's address for the page to work"
+        )
+
     def warnings(self) -> list[str]:
         if not self.enabled:
             return ["authentication is OFF (INSPECTQA_AUTH=off): anyone who can reach this port can use the API; use it on 127.0.0.1 only"]

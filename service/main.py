@@ -17,6 +17,7 @@ from service.errors import install_error_handlers
 from service.limits import BodyLimitMiddleware, RateLimitMiddleware, TimeoutMiddleware
 from service.routes import admin, ask, documents, feedback, health, ui
 from service.state import ServiceState
+from service.watch import IndexWatcher, served_pointer
 
 log = logging.getLogger("inspectqa")
 
@@ -28,6 +29,20 @@ sources. Every sentence of an answer ends in a marker [n] that points at `citati
 """
 
 
+def _index_watcher(app: FastAPI, settings: Settings) -> IndexWatcher:
+    """Polls the index pointer and swaps a new build in through the same path as POST /admin/reload."""
+
+    def served() -> str | None:
+        answerer = app.state.service.answerer
+        return served_pointer(answerer.index) if answerer is not None else None
+
+    async def swap() -> bool:
+        ok, _ = await reload.reload_index(app)
+        return ok
+
+    return IndexWatcher(settings.index_dir, settings.index_poll_seconds, served, swap, listen=f"{settings.host}:{settings.port}")
+
+
 def create_app(settings: Settings | None = None, encoder: Encoder | None = None) -> FastAPI:
     """A new app. `encoder` lets tests share one loaded model between apps."""
     settings = settings or get_settings()
@@ -36,11 +51,15 @@ def create_app(settings: Settings | None = None, encoder: Encoder | None = None)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        log.info(authenticator.describe(settings.support_contact))
         for warning in authenticator.warnings():
             log.warning(warning)
         await reload.load_initial(app, settings, encoder)
         watching = reload.watch_sighup(app)
+        watcher = _index_watcher(app, settings)
+        watcher.start()
         yield
+        await watcher.stop()
         if watching:
             reload.unwatch_sighup()
 
