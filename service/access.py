@@ -86,7 +86,7 @@ class Authenticator:
             user = (_header(scope, self.identity_header) or "").strip()
             if user:
                 return Identity(user[:128], "sso"), ""
-        return None, "this route needs an API key: send 'Authorization: Bearer <key>' (an operator makes one with 'inspectqa keys add NAME')"
+        return None, "this route needs an API key (send 'Authorization: Bearer <key>'; the service's operator issues keys) or a sign-in through the intranet's single sign-on"
 
     def describe(self, contact: str = "") -> str:
         """One line for the start-up log: which auth mode is on and what the chat page needs in it."""
@@ -137,7 +137,7 @@ def require_admin(request: Request) -> Identity:
     """Route dependency: the caller holds an admin key (or auth is off)."""
     identity = getattr(request.state, "identity", None)
     if identity is None or not identity.admin:
-        raise HTTPException(403, "this route needs an admin key ('inspectqa keys add NAME --admin')")
+        raise HTTPException(403, "this route needs an admin key; the service's operator issues them")
     return identity
 
 

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from index.errors import UnknownDocument
+from service.messages import for_http_caller
 
 log = logging.getLogger("inspectqa")
 
@@ -19,7 +20,10 @@ class NotReady(Exception):
 
 
 def error_response(status: int, code: str, message: str, headers: dict | None = None) -> JSONResponse:
-    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status, headers=headers)
+    shown = for_http_caller(message)
+    if shown != message:
+        log.warning("%s %s: %s", status, code, message)  # the operator keeps the paths and the fix the caller is not shown
+    return JSONResponse({"error": {"code": code, "message": shown}}, status_code=status, headers=headers)
 
 
 def _describe(errors) -> str:
