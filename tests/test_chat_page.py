@@ -42,7 +42,7 @@ def browser():
     if not CHROMIUM.exists():
         if required:
             pytest.fail(f"{CHROMIUM} is missing and INSPECTQA_REQUIRE_BROWSER=1")
-        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)")
+        pytest.skip("Chromium is not installed (apt-get install chromium; see README.md)")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield browser

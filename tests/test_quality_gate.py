@@ -18,7 +18,7 @@ HELDOUT_FLOORS_FILE = PROJECT_ROOT / "eval" / "floors_heldout.json"
 
 def test_the_repository_copy_of_the_dev_set_is_the_shared_one():
     if not SHARED_DEV_QUESTIONS.is_file():
-        pytest.skip(f"no shared dev set at {SHARED_DEV_QUESTIONS} to compare with")
+        pytest.skip("only the repository's dev set (eval/gold/dev_questions.jsonl) is here: nothing to compare it with")
     assert REPO_DEV_QUESTIONS.read_bytes() == SHARED_DEV_QUESTIONS.read_bytes()
 
 
