@@ -31,7 +31,7 @@ eval: index
 
 # 50 clients x 30 s against /ask on a server it starts on 127.0.0.1 and stops
 load: index
-	$(PY) -m eval.load --serve --clients 50 --duration 30 --json var/load-report.json
+	$(PY) -m bench.load --serve --clients 50 --duration 30 --json var/load-report.json
 
 test: $(STAMP)
 	$(PY) -m pytest

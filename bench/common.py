@@ -1,16 +1,12 @@
-"""Timing, percentiles, process memory and a served `inspectqa` subprocess for the benchmarks."""
+"""Timing, percentiles and process memory for the benchmarks (the served process they measure: bench/served.py)."""
 
 from __future__ import annotations
 
 import json
 import os
-import socket
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -80,12 +76,6 @@ def dir_size_mib(path: Path) -> float:
     return sum(f.stat().st_size for f in Path(path).rglob("*") if f.is_file()) / 2**20
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def machine() -> dict:
     model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                   if line.startswith("model name")), "unknown")
@@ -101,57 +91,6 @@ def http_json(url: str, body: dict | None = None, timeout: float = 30.0) -> tupl
             return resp.status, json.loads(resp.read())
     except urllib.error.HTTPError as exc:
         return exc.code, json.loads(exc.read() or b"{}")
-
-
-@dataclass
-class Server:
-    proc: subprocess.Popen
-    url: str
-    started: float  # perf_counter just before the process was spawned
-    ready_seconds: float
-
-
-@contextmanager
-def served(index_dir: Path, timeout: float = 180.0, env: dict | None = None):
-    """`python -m service.cli serve` on 127.0.0.1 and a free port; yields once /readyz says 200; stops it."""
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    # loopback only, so auth and the rate limit are off: the benchmark measures answering, not access control
-    environ = {
-        **os.environ,
-        "INSPECTQA_INDEX_DIR": str(index_dir),
-        "INSPECTQA_AUTH": "off",
-        "INSPECTQA_RATE_LIMIT_PER_MINUTE": "0",
-        "HF_HUB_OFFLINE": "1",
-        "TRANSFORMERS_OFFLINE": "1",
-        **(env or {}),
-    }
-    started = time.perf_counter()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "service.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=ROOT, env=environ, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    try:
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"server exited with {proc.returncode} before it was ready")
-            if time.perf_counter() - started > timeout:
-                raise TimeoutError(f"server not ready within {timeout}s")
-            try:
-                status, _ = http_json(url + "/readyz", timeout=2)
-                if status == 200:
-                    break
-            except (OSError, ValueError):
-                pass
-            time.sleep(0.05)
-        yield Server(proc, url, started, time.perf_counter() - started)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.common import Row, dev_questions, raw_encode, http_json, percentiles_ms, rss_mib, served, smaps_rollup_mib
+from bench.common import Row, dev_questions, http_json, percentiles_ms, raw_encode, rss_mib, smaps_rollup_mib
+from bench.served import served
 
 
 def _raw_encode_seconds(encoder, question: str, threads: int | None = None) -> float:

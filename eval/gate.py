@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from index.errors import EvaluationError
+from eval.errors import EvaluationError
 from index.settings import PROJECT_ROOT
 
 FLOORS_FILE = PROJECT_ROOT / "eval" / "floors.json"

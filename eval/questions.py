@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from index.errors import EvaluationError
+from eval.errors import EvaluationError
 from index.settings import PROJECT_ROOT
 
 # The shared dev set sits beside the repository; eval/gold/ holds a copy of it so the quality gate

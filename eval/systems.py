@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from eval.reply import Reply, RetrievedPassage
-from index.errors import EvaluationError
+from eval.errors import EvaluationError
 
 # The tutorial's settings, fixed: this baseline is what a reader would build from it.
 NAIVE_CHUNK_SIZE = 1000

@@ -29,9 +29,17 @@ class UnknownDocument(InspectQAError):
     """A doc_id that the index does not hold."""
 
 
-class EvaluationError(InspectQAError):
-    """The evaluation cannot run: a malformed questions file, a bad --config, an unreachable server."""
-
-
 class UnsupportedDocument(InspectQAError):
     """A file that cannot be ingested: unknown type, encrypted, corrupt, or without extractable text."""
+
+
+class DocumentNotFound(UnknownDocument):
+    """The document a change names (e.g. a removal) is not in the corpus."""
+
+
+class CorpusConflict(CorpusError):
+    """A corpus change that would leave it inconsistent: removing the last document, an entry that cannot be edited."""
+
+
+class DuplicateDocument(CorpusError):
+    """A document whose text is already in the corpus."""

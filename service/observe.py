@@ -11,9 +11,7 @@ import threading
 import time
 import uuid
 
-from fastapi import APIRouter, Request
-from fastapi.responses import Response
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily
 from starlette.routing import compile_path
 
@@ -250,14 +248,3 @@ class RequestContextMiddleware:
                 fields["question"] = question
             access_log.info("%s %s %s", scope["method"], scope["path"], status, extra={"fields": fields})
             request_id_var.reset(token)
-
-
-# ---------------------------------------------------------------- GET /metrics
-
-router = APIRouter(tags=["operations"])
-
-
-@router.get("/metrics", response_class=Response, responses={200: {"content": {"text/plain": {}}, "description": "Prometheus text format"}})
-async def metrics(request: Request) -> Response:
-    """Counters and histograms in Prometheus text format (see docs/operations.md for each one)."""
-    return Response(generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST)

@@ -1,9 +1,10 @@
 """Loading the index into the running service, and swapping in a rebuilt one without a pause.
 
-Rebuild-then-swap: the new index is loaded completely beside the serving one, then
-`app.state.service` is replaced in one assignment. A request holds the answerer it started
-with, so requests in flight finish on the old index; the next ones get the new. A reload that
-fails leaves the old index serving and says why.
+Every swap — POST /admin/reload, SIGHUP, an admin upload or delete — goes through `swap_index`:
+one at a time under one lock, the corpus change (if any) and its rebuild first, then the new index
+loaded completely beside the serving one, then `app.state.service` replaced in one assignment.
+A request holds the answerer it started with, so requests in flight finish on the old index; the
+next ones get the new. A new index that fails to load leaves the old one serving and says why.
 """
 
 from __future__ import annotations
@@ -11,20 +12,32 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import threading
 import time
+from dataclasses import dataclass
+from typing import Any, Callable
 
-from fastapi import APIRouter, Depends, FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
+from index.build.builder import build_index
 from index.settings import Settings
-from service.access import require_admin
-from service.errors import error_response
-from service.schemas import ErrorResponse
-from service.state import ServiceState
 from service.observe import InstrumentedAnswerer
+from service.state import ServiceState
 
 log = logging.getLogger("inspectqa")
+
+Rebuild = Callable[[list], Any]  # documents -> a rebuilt index directory (what index.ingest.manage calls)
+Builder = Callable[..., Any]  # build_index's signature: (settings, encoder, documents=...)
+
+
+@dataclass(frozen=True)
+class Swap:
+    """What a swap did: `ok` when the new index serves; `serving` when any index serves afterwards."""
+
+    ok: bool
+    serving: bool
+    message: str
 
 
 def load_state(settings: Settings, encoder) -> ServiceState:
@@ -35,10 +48,10 @@ def load_state(settings: Settings, encoder) -> ServiceState:
         return ServiceState(settings=settings, not_ready_reason=f"index load failed ({exc.__class__.__name__}: {exc}); run 'inspectqa index build'")
 
 
-def install_state(app: FastAPI, state: ServiceState) -> None:
+def _install(app: FastAPI, state: ServiceState) -> None:
     metrics = app.state.metrics
     if state.answerer is not None:
-        app.state.encoder = state.answerer.encoder  # the loaded model, reused by every later reload
+        app.state.encoder = state.answerer.encoder  # the loaded model, reused by every later swap
         state.answerer = InstrumentedAnswerer(state.answerer, metrics)
         metrics.index_loaded(state.answerer.index.manifest)
         metrics.answerer = state.answerer
@@ -49,29 +62,50 @@ def install_state(app: FastAPI, state: ServiceState) -> None:
 
 async def load_initial(app: FastAPI, settings: Settings, encoder) -> None:
     app.state.encoder = encoder
-    app.state.reload_lock = asyncio.Lock()
-    install_state(app, await run_in_threadpool(load_state, settings, encoder))
+    app.state.swap_lock = threading.Lock()
+    _install(app, await run_in_threadpool(load_state, settings, encoder))
 
 
-async def reload_index(app: FastAPI) -> tuple[bool, str]:
-    """(ok, message). Reloads one at a time; the serving index changes only on success."""
-    async with app.state.reload_lock:
+def _encoder(app: FastAPI, settings: Settings):
+    if getattr(app.state, "encoder", None) is None:
+        from index.build.embed import Encoder
+
+        app.state.encoder = Encoder.for_settings(settings).load()
+    return app.state.encoder
+
+
+def swap_index(app: FastAPI, change: Callable[[Rebuild], Any] | None = None, builder: Builder = build_index) -> tuple[Any, Swap]:
+    """Run `change(rebuild)` (a corpus change that rebuilds the index; None to reload as built), then load
+    the index and swap it in. Returns (what `change` returned, Swap). Blocking: call it from a worker thread.
+    One swap at a time; the serving index changes only when the new one loads."""
+    with app.state.swap_lock:
         current: ServiceState = app.state.service
+        settings = current.settings
+        result = None
+        if change is not None:
+            encoder = _encoder(app, settings)
+            result = change(lambda documents: builder(settings, encoder, documents=documents))
         started = time.perf_counter()
-        new = await run_in_threadpool(load_state, current.settings, app.state.encoder)
+        new = load_state(settings, getattr(app.state, "encoder", None))
         if new.answerer is None:
             app.state.metrics.reloads.labels("failed").inc()
             if current.answerer is None:
-                install_state(app, new)  # nothing was serving: report the newest reason
-                return False, f"reload failed and no index is loaded: {new.not_ready_reason}"
+                _install(app, new)  # nothing was serving: report the newest reason
+                return result, Swap(False, False, f"reload failed and no index is loaded: {new.not_ready_reason}")
             log.error("reload failed; the previous index keeps serving: %s", new.not_ready_reason)
-            return False, f"reload failed; the previous index keeps serving: {new.not_ready_reason}"
-        install_state(app, new)
+            return result, Swap(False, True, f"reload failed; the previous index keeps serving: {new.not_ready_reason}")
+        _install(app, new)
         app.state.metrics.reloads.labels("ok").inc()
         manifest = new.answerer.index.manifest
         message = f"reloaded {manifest.passage_count} passages built at {manifest.built_at} in {time.perf_counter() - started:.2f}s"
         log.info(message)
-        return True, message
+        return result, Swap(True, True, message)
+
+
+async def reload_index(app: FastAPI) -> Swap:
+    """Load the index as built on disk and swap it in (POST /admin/reload, SIGHUP)."""
+    _, swap = await run_in_threadpool(swap_index, app)
+    return swap
 
 
 def watch_sighup(app: FastAPI) -> bool:
@@ -89,21 +123,3 @@ def unwatch_sighup() -> None:
         asyncio.get_running_loop().remove_signal_handler(signal.SIGHUP)
     except (ValueError, RuntimeError, NotImplementedError, AttributeError):
         pass
-
-
-router = APIRouter(tags=["operations"])
-
-
-@router.post(
-    "/admin/reload",
-    responses={403: {"model": ErrorResponse}, 409: {"model": ErrorResponse, "description": "Reload failed; the previous index keeps serving"},
-               503: {"model": ErrorResponse, "description": "Reload failed and no index is loaded"}},
-)  # fmt: skip
-async def admin_reload(request: Request, _admin=Depends(require_admin)) -> JSONResponse:
-    """Load the index at INSPECTQA_INDEX_DIR again (after `inspectqa index build`) and swap it in. Admin key."""
-    ok, message = await reload_index(request.app)
-    if ok:
-        manifest = request.app.state.service.answerer.index.manifest
-        return JSONResponse({"status": "reloaded", "message": message, "passages": manifest.passage_count, "built_at": manifest.built_at})
-    nothing_serving = request.app.state.service.answerer is None
-    return error_response(503 if nothing_serving else 409, "reload_failed", message)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from index.answer.compose import Answer, Citation
 from index.answer.search import SearchFilters
@@ -51,7 +51,9 @@ class AskRequest(BaseModel):
     )
 
     question: Question = Field(description="The question, in plain words.")
-    top_k: int = Field(5, ge=1, le=20, description="How many passages to cite.")
+    top_k: int | None = Field(
+        None, ge=1, le=20, description="How many passages to cite; when absent, the service's INSPECTQA_TOP_K (default 5)."
+    )
     filters: Filters | None = None
 
     def search_filters(self) -> SearchFilters:
@@ -194,6 +196,47 @@ class ErrorResponse(BaseModel):
     error: ErrorBody
 
 
+# ---------------------------------------------------------------- feedback
+
+
+class FeedbackRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "question": "When was the council judged inadequate?",
+                    "answer": "… most recently in June 2018 “Inadequate”. [1]",
+                    "answerable": True,
+                    "rating": "up",
+                    "comment": "Right letter, right date.",
+                    "citations": ["recruiter-blog-wakefield-new-lease-of-life"],
+                }
+            ]
+        },
+    )
+
+    question: Question = Field(description="The question as asked.")
+    answer: str = Field(max_length=20000, description="The answer the page showed.")
+    answerable: bool = Field(description="The answer's `answerable` flag.")
+    rating: Literal["up", "down"]
+    comment: str | None = Field(None, max_length=2000, description="Optional words from the reader.")
+    citations: list[Annotated[str, Field(max_length=200)]] = Field(
+        default_factory=list, max_length=50, description="doc_id of each citation shown, in order."
+    )
+
+    @field_validator("comment")
+    @classmethod
+    def _blank_is_none(cls, value: str | None) -> str | None:
+        return value.strip() or None if value is not None else None
+
+
+class FeedbackSaved(BaseModel):
+    id: int
+    created_at: str
+    edit_token: str | None = Field(None, description="Secret that lets the same page add a comment or change the rating (PATCH /feedback/{id}); returned by POST only.")
+
+
 class FeedbackUpdate(BaseModel):
     """PATCH /feedback/{id}: the comment (or a changed rating) added after one click saved the rating."""
 
@@ -202,3 +245,27 @@ class FeedbackUpdate(BaseModel):
     edit_token: str = Field(min_length=1, max_length=200, description="The `edit_token` POST /feedback returned for this record.")
     rating: Literal["up", "down"] | None = None
     comment: str | None = Field(None, max_length=2000, description="Words from the reader; an empty string removes the comment.")
+
+
+# ---------------------------------------------------------------- admin
+
+
+class AddedDocument(BaseModel):
+    doc_id: str
+    title: str
+    kind: str
+    published: str | None
+    publisher: str | None
+    file: str
+
+
+class RemovedDocument(BaseModel):
+    doc_id: str
+    file: str
+
+
+class ReloadResponse(BaseModel):
+    status: Literal["reloaded"]
+    message: str
+    passages: int
+    built_at: str

@@ -13,6 +13,7 @@ import pytest
 
 from index.build.embed import Encoder
 from index.settings import PROJECT_ROOT, Settings
+from service.config import ServiceSettings
 from index.build.builder import build_index
 from index.build.store import load_index
 
@@ -29,7 +30,7 @@ def settings(tmp_path_factory) -> Settings:
     served = tmp_path_factory.mktemp("served")
     # feedback_db too: tests must never write into the developer's var/feedback.sqlite3;
     # auth off: these fixtures test the API itself; tests/test_ops_*.py cover keys, limits and SSO
-    return Settings(index_dir=served / "index", feedback_db=served / "feedback.sqlite3", auth="off", rate_limit_per_minute=0)
+    return ServiceSettings(index_dir=served / "index", feedback_db=served / "feedback.sqlite3", auth="off", rate_limit_per_minute=0)
 
 
 @pytest.fixture(scope="session")

@@ -22,16 +22,20 @@ def test_ask_returns_a_cited_extractive_answer(client):
 def test_every_answer_sentence_is_verbatim_from_its_cited_passage(client, dev_questions):
     import re
 
+    answered = 0
     for q in dev_questions[:12]:
         body = client.post("/ask", json={"question": q["question"]}).json()
         if not body["answerable"]:
             assert body["answer"] == NO_ANSWER
             continue
+        answered += 1
         by_n = {c["n"]: c for c in body["citations"]}
         pieces = re.findall(r"(.+?) \[(\d+)\](?: |$)", body["answer"])
         assert pieces and "".join(f"{s} [{n}] " for s, n in pieces).strip() == body["answer"]
         for sentence, n in pieces:
             assert sentence in by_n[int(n)]["text"]
+    # a test that passes when every answer abstains checks nothing: most of these have an answer
+    assert answered >= sum(q["answerable"] for q in dev_questions[:12]) // 2, f"only {answered} of 12 questions answered"
 
 
 def test_citation_offsets_point_into_the_document_text(client, dev_questions):
@@ -183,3 +187,21 @@ def test_dev_questions_find_gold_quotes_in_top_5_over_http(live_server, dev_ques
             citations = http.post("/ask", json={"question": q["question"], "top_k": 5}).json()["citations"]
             hits += any(quote_found(e["quote"], c["text"]) for e in q["evidence"] for c in citations)
     assert hits >= 28, f"only {hits} of {len(answerable)} answerable dev questions had a gold quote in the top 5"
+
+
+def test_inspectqa_top_k_applies_when_a_request_gives_none(settings, encoder, built_index, monkeypatch):
+    from fastapi.testclient import TestClient
+
+    from service.config import ServiceSettings
+    from service.main import create_app
+
+    monkeypatch.setenv("INSPECTQA_TOP_K", "2")
+    configured = ServiceSettings(index_dir=settings.index_dir, feedback_db=settings.feedback_db, auth="off", rate_limit_per_minute=0)
+    with TestClient(create_app(configured, encoder)) as http:
+        question = {"question": "When was the council judged inadequate?"}
+        assert len(http.post("/ask", json=question).json()["citations"]) == 2
+        assert len(http.post("/search", json=question).json()["passages"]) == 2
+        assert len(http.post("/ask", json={**question, "top_k": 4}).json()["citations"]) == 4
+        top_k = http.get("/openapi.json").json()["components"]["schemas"]["AskRequest"]["properties"]["top_k"]
+        bounds = next(option for option in top_k["anyOf"] if option.get("type") == "integer")
+        assert (bounds["minimum"], bounds["maximum"]) == (1, 20)

@@ -8,12 +8,12 @@ import sys
 
 import pytest
 
-from eval.cli import parse_config, run
+from cli.eval import parse_config, run
 from eval.matching import quote_found
 from index.answer.answerer import QuestionAnswerer
-from index.errors import EvaluationError
+from eval.errors import EvaluationError
 from index.settings import PROJECT_ROOT
-from service.cli import build_parser
+from cli.main import build_parser
 
 PICK = ("d001", "d003", "d004", "d006")  # lookup, numeric, multi (4 quotes), unanswerable
 CONFIG = "chunk_size=400,chunk_overlap=100"
@@ -165,7 +165,7 @@ def test_a_malformed_question_file_names_the_line(tmp_path):
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"id": "a", "question": "q?", "answerable": false, "kind": "unanswerable"}\n\n{"id": "b", "question": "q?"\n', encoding="utf-8")
     result = subprocess.run(
-        [sys.executable, "-m", "service.cli", "eval", "--questions", str(bad), "--out", str(tmp_path / "out")],
+        [sys.executable, "-m", "cli", "eval", "--questions", str(bad), "--out", str(tmp_path / "out")],
         cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120, env=os.environ.copy(),
     )
     assert result.returncode == 2

@@ -7,8 +7,12 @@ QUOTE = "Inspectors found that managers do not have a clear understanding of the
 assert len(QUOTE) == 100
 
 
-def test_the_rule_asks_for_sixty_percent():
-    assert MIN_SHARE == 0.6
+def test_the_share_is_the_fraction_of_the_quote_that_must_survive():
+    half = "Previous sentence. " + QUOTE[:50]
+    assert quote_found(QUOTE, half, min_share=0.5)
+    assert not quote_found(QUOTE, half, min_share=0.51)
+    assert not quote_found(QUOTE, half)  # the default share asks for more than half
+    assert quote_found(QUOTE, "Previous sentence. " + QUOTE[: int(MIN_SHARE * len(QUOTE))])
 
 
 def test_a_quote_inside_a_passage_is_found():

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from index.errors import IndexCorrupt, IndexNotBuilt, ManifestMismatch
+from index.errors import CorpusError, IndexCorrupt, IndexNotBuilt, ManifestMismatch
 from index.settings import PROJECT_ROOT, Settings
 from index.build.builder import build_index
 from index.build.store import load_index, read_manifest
@@ -96,7 +96,7 @@ def test_failed_build_leaves_the_old_index_serving(own_index, encoder):
     served = (own_index.index_dir).resolve()
     manifest = read_manifest(own_index.index_dir)
     (own_index.corpus_dir / "documents.yaml").write_text("documents: [oops", encoding="utf-8")
-    with pytest.raises(Exception):
+    with pytest.raises(CorpusError, match=r"documents\.yaml is not valid YAML"):
         build_index(own_index, encoder)
     assert own_index.index_dir.resolve() == served
     assert read_manifest(own_index.index_dir) == manifest
@@ -109,7 +109,7 @@ def test_kill_9_mid_build_leaves_the_old_index_untouched(own_index):
     # force a full re-embed so the build is long enough to be killed in the middle
     env = {**os.environ, "INSPECTQA_CORPUS_DIR": str(own_index.corpus_dir), "INSPECTQA_INDEX_DIR": str(own_index.index_dir), "INSPECTQA_CHUNK_SIZE": "500"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "service.cli", "index", "build", "--force", "--quiet"],
+        [sys.executable, "-m", "cli", "index", "build", "--force", "--quiet"],
         cwd=PROJECT_ROOT, env=env, stderr=subprocess.PIPE, text=True,
     )
     for line in proc.stderr:  # wait until it has read the corpus and started embedding

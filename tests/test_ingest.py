@@ -20,6 +20,7 @@ from index.ingest.extract import extract_text
 from index.ingest.manage import Overrides, add_documents, remove_document
 from index.ingest.pages import page_at
 from index.settings import Settings
+from service.config import ServiceSettings
 from index.build.builder import build_index
 from index.build.store import read_manifest
 
@@ -256,8 +257,8 @@ def test_unreadable_files_raise_an_error_naming_the_file_and_the_reason(bad_file
 # ---------------------------------------------------------------- corpus add, ask, remove
 
 
-def _settings(tmp_path: Path, corpus: Path) -> Settings:
-    return Settings(corpus_dir=corpus, index_dir=tmp_path / "index", feedback_db=tmp_path / "feedback.sqlite3", auth="off", rate_limit_per_minute=0)
+def _settings(tmp_path: Path, corpus: Path) -> ServiceSettings:
+    return ServiceSettings(corpus_dir=corpus, index_dir=tmp_path / "index", feedback_db=tmp_path / "feedback.sqlite3", auth="off", rate_limit_per_minute=0)
 
 
 def _ask(settings, encoder, question: str) -> dict:
@@ -271,16 +272,15 @@ def _ask(settings, encoder, question: str) -> dict:
         body = response.json()
         texts = {c["doc_id"]: client.get(f"/documents/{c['doc_id']}").json()["text"] for c in body["citations"]}
         searched = client.post("/search", json={"question": question, "top_k": 5}).json()["passages"]
-    pages = {(c["doc_id"], c["start"]): c["page"] for c in body["citations"]}
-    for p in searched:  # /search gives the same page for the same passage
-        assert pages.get((p["doc_id"], p["start"]), p["page"]) == p["page"]
+    # /search gives the passages /ask cites, in its order, each with the same page
+    assert [(p["doc_id"], p["start"], p["page"]) for p in searched] == [(c["doc_id"], c["start"], c["page"]) for c in body["citations"]]
     for c in body["citations"]:
         assert texts[c["doc_id"]][c["start"]:c["end"]] == c["text"]  # verbatim
     return body
 
 
 def test_corpus_add_folder_then_ask_cites_document_and_page_then_remove(tmp_path, corpus_copy, fixtures, encoder):
-    from service.cli import main
+    from cli.main import main
 
     settings = _settings(tmp_path, corpus_copy)
     build_index(settings, encoder)
@@ -423,9 +423,42 @@ def test_admin_upload_and_delete_through_the_api(tmp_path, corpus_copy, fixtures
 
 @pytest.mark.parametrize("action", ["add", "list", "remove"])
 def test_corpus_help_explains_each_action(action, capsys):
-    from service.cli import main
+    from cli.main import main
 
     with pytest.raises(SystemExit) as done:
         main(["corpus", action, "--help"])
     assert done.value.code == 0
     assert f"usage: inspectqa corpus {action}" in capsys.readouterr().out
+
+
+def test_upload_whose_rebuilt_index_fails_to_load_keeps_the_old_index_serving(tmp_path, corpus_copy, fixtures, encoder):
+    """A real build whose files come out damaged (its FAISS file cut in half) must not take the service down."""
+    from fastapi.testclient import TestClient
+
+    from service.main import create_app
+    from service.routes.admin import get_builder
+
+    def build_then_damage(settings, encoder, documents=None):
+        manifest = build_index(settings, encoder, documents=documents)
+        vectors = Path(settings.index_dir).resolve() / "faiss.index"
+        vectors.write_bytes(vectors.read_bytes()[: vectors.stat().st_size // 2])
+        return manifest
+
+    settings = _settings(tmp_path, corpus_copy)
+    build_index(settings, encoder)
+    app = create_app(settings, encoder)
+    app.dependency_overrides[get_builder] = lambda: build_then_damage
+    with TestClient(app) as client:
+        before = client.get("/readyz").json()["built_at"]
+        with (fixtures / "news.html").open("rb") as page:
+            added = client.post("/admin/documents", files={"file": ("news.html", page, "text/html")})
+        assert added.status_code == 409, added.text
+        error = added.json()["error"]
+        assert error["code"] == "reload_failed"
+        assert "news.html was added" in error["message"] and "previous index keeps serving" in error["message"]
+        assert "faiss.index" in error["message"] or "damaged" in error["message"]
+        ready = client.get("/readyz")
+        assert ready.status_code == 200 and ready.json()["built_at"] == before
+        asked = client.post("/ask", json={"question": "When was the council judged inadequate?"})
+        assert asked.status_code == 200 and asked.json()["citations"]
+        assert 'inspectqa_index_reloads_total{outcome="failed"} 1.0' in client.get("/metrics").text

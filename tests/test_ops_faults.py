@@ -73,6 +73,7 @@ def test_failed_reload_keeps_the_old_index_and_a_good_one_swaps_in(tmp_path, set
         assert http.post("/ask", json={"question": QUESTION}).json()["answerable"] is True
         assert http.get("/readyz").json()["built_at"] == before
         point_at(index, tmp_path / "builds" / "good")
+        time.sleep(1.1)  # built_at is to the second, and an incremental build of this corpus takes less than one
         rebuilt = build_index(settings.model_copy(update={"index_dir": index}), encoder)  # a real build, swapped in by symlink
         ok = http.post("/admin/reload")
         assert ok.status_code == 200 and ok.json()["built_at"] == rebuilt.built_at != before

@@ -11,14 +11,15 @@ import time
 import httpx
 import pytest
 
-from eval.load import run_load, served
+from bench.load import run_load
+from bench.served import served
 
 
 @pytest.fixture(scope="module")
 def server(settings, built_index, tmp_path_factory):
     log = tmp_path_factory.mktemp("load") / "server.log"
-    with served(env={"INSPECTQA_INDEX_DIR": str(settings.index_dir)}, log_path=log) as (url, process):
-        yield url, process, log
+    with served(settings.index_dir, log_path=log) as running:
+        yield running.url, running.proc, log
 
 
 def test_short_load_has_no_errors_and_no_5xx(server):

@@ -6,12 +6,12 @@ import json
 
 import pytest
 
-from eval.cli import run
+from cli.eval import run
 from eval.gate import FLOORS_FILE, QualityFloors, check_floors, load_floors
 from index.settings import PROJECT_ROOT
 from eval.questions import REPO_DEV_QUESTIONS, SHARED_DEV_QUESTIONS
-from index.errors import EvaluationError
-from service.cli import build_parser
+from eval.errors import EvaluationError
+from cli.main import build_parser
 
 HELDOUT_FLOORS_FILE = PROJECT_ROOT / "eval" / "floors_heldout.json"
 

@@ -22,7 +22,7 @@ from typing import Callable
 import yaml
 
 from index.ingest.corpus import KINDS, METADATA_FILE, Document, check_url, document_from_entry, load_corpus, read_entries
-from index.errors import CorpusError, UnknownDocument, UnsupportedDocument
+from index.errors import CorpusConflict, CorpusError, DocumentNotFound, UnsupportedDocument
 from index.ingest.extract import SUPPORTED_SUFFIXES, ExtractedDocument, extract_text
 
 DEFAULT_KIND = {".pdf": "inspection-report", ".html": "news", ".htm": "news"}  # anything else: commentary
@@ -184,7 +184,7 @@ def _checked(text: str, expected: list[dict], path: Path) -> str:
     data = yaml.safe_load(text) or {}
     got = data.get("documents") if isinstance(data, dict) else None
     if got != expected:
-        raise CorpusError(f"editing {path} in place would not give the expected entries; edit it by hand")
+        raise CorpusConflict(f"editing {path} in place would not give the expected entries; edit it by hand")
     return text
 
 
@@ -273,14 +273,14 @@ def remove_document(corpus_dir: Path, doc_id: str, rebuild: Rebuild) -> dict:
     entries = read_entries(corpus_dir)
     entry = next((e for e in entries if str(e.get("doc_id")) == doc_id), None)
     if entry is None:
-        raise UnknownDocument(f"no document {doc_id!r} in {meta}; 'inspectqa corpus list' shows the doc_ids")
+        raise DocumentNotFound(f"no document {doc_id!r} in {meta}; 'inspectqa corpus list' shows the doc_ids")
     if len(entries) == 1:
-        raise CorpusError(f"{doc_id!r} is the only document; a corpus needs at least one")
+        raise CorpusConflict(f"{doc_id!r} is the only document; a corpus needs at least one")
     old_yaml = meta.read_text(encoding="utf-8")
     remaining = [e for e in entries if e is not entry]
     new_yaml = _without_entry(old_yaml, doc_id)
     if new_yaml is None:
-        raise CorpusError(f"cannot find the block of {doc_id!r} in {meta}; remove it by hand")
+        raise CorpusConflict(f"cannot find the block of {doc_id!r} in {meta}; remove it by hand")
     _write_atomically(meta, _checked(new_yaml, remaining, meta))
     _rebuild_or_restore(corpus_dir, old_yaml, [], rebuild, None)
     source = corpus_dir / str(entry["file"])

@@ -1,66 +1,51 @@
 """POST /admin/documents (upload a file) and DELETE /admin/documents/{doc_id}: corpus add/remove over HTTP.
 
 Admin keys only (or auth off). Each change rebuilds the index (incrementally, atomically) and then
-swaps the service onto it; questions keep being answered from the old index until the new one is loaded.
+swaps the service onto it through service/reload.py, like POST /admin/reload; questions keep being
+answered from the old index until the new one is loaded, and from the old one still if it fails to load.
+Domain errors (unknown document, duplicate, unreadable file ...) become HTTP answers in service/errors.py.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import tempfile
-import threading
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, Callable
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.exceptions import HTTPException
-from pydantic import BaseModel
 
+from index.build.builder import build_index
+from index.errors import DuplicateDocument, UnsupportedDocument
 from index.ingest.corpus import KINDS
-from index.errors import CorpusError, UnknownDocument
 from index.ingest.extract import SUPPORTED_SUFFIXES
 from index.ingest.manage import Overrides, add_documents, remove_document
-from index.build.builder import build_index
-from service import reload
 from service.access import require_admin
 from service.deps import State
-from service.schemas import ErrorResponse
-from service.state import ServiceState
+from service.errors import ReloadFailed
+from service.reload import Builder, swap_index
+from service.schemas import AddedDocument, ErrorResponse, RemovedDocument
 
 UPLOAD_PATH = "/admin/documents"
 router = APIRouter(prefix="/admin", tags=["admin"], dependencies=[Depends(require_admin)])
-_changing = threading.Lock()  # one corpus change at a time; documents.yaml has one writer
 _CHUNK = 1 << 16
 
 
-class AddedDocument(BaseModel):
-    doc_id: str
-    title: str
-    kind: str
-    published: str | None
-    publisher: str | None
-    file: str
+def get_builder() -> Builder:
+    """What rebuilds the index after a corpus change (a dependency, so a test can hand in a build that fails to load)."""
+    return build_index
 
 
-class RemovedDocument(BaseModel):
-    doc_id: str
-    file: str
+BuildWith = Annotated[Builder, Depends(get_builder)]
 
 
-def _change_and_reload(request: Request, state: ServiceState, change):
-    """Run `change(rebuild)` under the lock, then load the rebuilt index into the running service."""
-    settings = state.settings
-    encoder = getattr(request.app.state, "encoder", None) or _load_encoder(settings)
-    with _changing:
-        result = change(lambda documents: build_index(settings, encoder, documents=documents))
-        reload.install_state(request.app, reload.load_state(settings, encoder))
+def _change_and_swap(request: Request, change: Callable, builder: Builder, what: str) -> Any:
+    """The corpus change and its rebuild, then the swap, all through service/reload.py under its one lock."""
+    result, swap = swap_index(request.app, change, builder)
+    if not swap.ok:
+        raise ReloadFailed(f"{what}, but the rebuilt index did not load: {swap.message}", serving=swap.serving)
     return result
-
-
-def _load_encoder(settings):
-    from index.build.embed import Encoder
-
-    return Encoder.for_settings(settings).load()
 
 
 def _save_upload(upload: UploadFile, folder: Path, limit: int) -> Path:
@@ -78,22 +63,25 @@ def _save_upload(upload: UploadFile, folder: Path, limit: int) -> Path:
     return target
 
 
-_RESPONSES = {code: {"model": ErrorResponse} for code in (404, 409, 413, 415, 422)}
+_RESPONSES = {code: {"model": ErrorResponse} for code in (404, 409, 413, 415, 422, 503)}
 
 
 @router.post("/documents", status_code=201, response_model=AddedDocument, responses=_RESPONSES)
 def upload_document(
     request: Request,
     state: State,
+    builder: BuildWith,
     file: Annotated[UploadFile, File(description=f"The document: {', '.join(SUPPORTED_SUFFIXES)}")],
     title: Annotated[str | None, Form()] = None,
     published: Annotated[dt.date | None, Form()] = None,
     kind: Annotated[str | None, Form(description=f"One of {', '.join(KINDS)}")] = None,
     publisher: Annotated[str | None, Form()] = None,
     doc_id: Annotated[str | None, Form()] = None,
+    url: Annotated[str | None, Form(description="Where the document was published (http or https)")] = None,
 ) -> AddedDocument:
     """Add one document (same as `inspectqa corpus add`): 413 over the size limit, 415 for other types,
-    409 when its text is already in the corpus, 422 when it cannot be read (encrypted, corrupt, no text)."""
+    409 when its text is already in the corpus, 422 when it cannot be read (encrypted, corrupt, no text);
+    409 `reload_failed` when it went in but the rebuilt index did not load (the previous one keeps serving)."""
     limit = state.settings.max_upload_bytes
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit + _CHUNK:  # refuse before reading the body
@@ -102,27 +90,20 @@ def upload_document(
         raise HTTPException(422, f"kind {kind!r} is not one of {', '.join(KINDS)}")
     with tempfile.TemporaryDirectory() as tmp:
         path = _save_upload(file, Path(tmp), limit)
-        overrides = Overrides(title=title, published=published, kind=kind, publisher=publisher, doc_id=doc_id)
-        try:
-            plan = _change_and_reload(request, state, lambda rebuild: add_documents(state.settings.corpus_dir, [path], overrides, rebuild))
-        except CorpusError as exc:
-            raise HTTPException(422, str(exc)) from None
+        overrides = Overrides(title=title, published=published, kind=kind, publisher=publisher, doc_id=doc_id, url=url)
+        name = path.name
+        plan = _change_and_swap(request, lambda rebuild: add_documents(state.settings.corpus_dir, [path], overrides, rebuild), builder, f"{name} was added")
     outcome = plan.outcomes[0]
     if outcome.status == "duplicate":
-        raise HTTPException(409, outcome.message)
+        raise DuplicateDocument(outcome.message)
     if outcome.status == "failed":
-        raise HTTPException(422, outcome.message)
+        raise UnsupportedDocument(outcome.message)
     entry = plan.entries[0]
     return AddedDocument(**{k: entry[k] for k in ("doc_id", "title", "kind", "published", "publisher", "file")})
 
 
 @router.delete("/documents/{doc_id}", response_model=RemovedDocument, responses=_RESPONSES)
-def delete_document(doc_id: str, request: Request, state: State) -> RemovedDocument:
+def delete_document(doc_id: str, request: Request, state: State, builder: BuildWith) -> RemovedDocument:
     """Remove a document (same as `inspectqa corpus remove`); its passages leave answers at once."""
-    try:
-        entry = _change_and_reload(request, state, lambda rebuild: remove_document(state.settings.corpus_dir, doc_id, rebuild))
-    except UnknownDocument as exc:
-        raise HTTPException(404, str(exc)) from None
-    except CorpusError as exc:
-        raise HTTPException(409, str(exc)) from None
+    entry = _change_and_swap(request, lambda rebuild: remove_document(state.settings.corpus_dir, doc_id, rebuild), builder, f"{doc_id} was removed")
     return RemovedDocument(doc_id=entry["doc_id"], file=entry["file"])

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections import Counter
 
 from fastapi import APIRouter
-from fastapi.exceptions import HTTPException
 
+from index.errors import DocumentNotFound
 from service.deps import Answerer
 from service.schemas import DocumentOut, DocumentSummary, ErrorResponse
 
@@ -37,6 +37,6 @@ def get_document(doc_id: str, answerer: Answerer) -> DocumentOut:
     """One document's metadata and clean text; `text[start:end]` of a citation is its passage."""
     doc = answerer.index.documents.get(doc_id)
     if doc is None:
-        raise HTTPException(404, f"no document {doc_id!r}; GET /documents lists the known ones")
+        raise DocumentNotFound(f"no document {doc_id!r}; GET /documents lists the known ones")
     count = int((answerer.index.passage_doc_ids == doc_id).sum())
     return DocumentOut(**_summary(doc, count), text=doc.text)

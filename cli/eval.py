@@ -12,7 +12,7 @@ from pathlib import Path
 
 from eval.gate import FLOORS_FILE
 from eval.questions import DEV_QUESTIONS, load_questions
-from index.errors import EvaluationError
+from eval.errors import EvaluationError
 from index.settings import PROJECT_ROOT, Settings
 
 SYSTEMS = ("ours", "naive", "bm25")

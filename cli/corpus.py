@@ -7,18 +7,10 @@ import datetime as dt
 import sys
 from pathlib import Path
 
+from cli.options import settings_for as _settings
 from index.ingest.corpus import KINDS, load_corpus
 from index.ingest.extract import SUPPORTED_SUFFIXES
-from index.settings import Settings, get_settings
-
-
-def _settings(args: argparse.Namespace) -> Settings:
-    overrides = {}
-    if args.corpus:
-        overrides["corpus_dir"] = args.corpus
-    if args.index:
-        overrides["index_dir"] = args.index
-    return get_settings().model_copy(update=overrides) if overrides else get_settings()
+from index.settings import Settings
 
 
 def _rebuilder(settings: Settings):

@@ -7,14 +7,14 @@ import sys
 from pathlib import Path
 
 from index.errors import InspectQAError
-from index.settings import get_settings
+from service.config import get_service_settings
 from service.keys import KeyFileError, add_key, read_keys, revoke_key
 
 EPILOG = "The key file (INSPECTQA_KEYS_FILE, default var/api-keys.json) holds only salted hashes; a running service re-reads it on change."
 
 
 def _path(args: argparse.Namespace) -> Path:
-    return args.keys_file or get_settings().keys_file
+    return args.keys_file or get_service_settings().keys_file
 
 
 def _add(args: argparse.Namespace) -> int:

@@ -1,7 +1,7 @@
 """Bounded load test on loopback: N concurrent clients ask for T seconds; throughput, latency percentiles, errors.
 
-    python -m eval.load --serve --clients 50 --duration 30      # starts `inspectqa serve` on 127.0.0.1, then stops it
-    python -m eval.load --url http://127.0.0.1:8000 --key KEY   # against a running service
+    python -m bench.load --serve --clients 50 --duration 30      # starts `inspectqa serve` on 127.0.0.1, then stops it
+    python -m bench.load --url http://127.0.0.1:8000 --key KEY   # against a running service
 
 Every request is a distinct question by default, so none is answered from the query-vector cache
 (the slow path); --repeat cycles through a fixed list instead (the cached path).
@@ -12,18 +12,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
-import signal
-import socket
-import subprocess
 import sys
 import time
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import httpx
 import numpy as np
+
+from bench.served import served
 
 QUESTIONS = [
     "When was the council judged inadequate?",
@@ -112,58 +109,8 @@ async def run_load(url: str, clients: int, duration: float, key: str | None = No
     )
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@contextmanager
-def served(env: dict | None = None, log_path: Path | None = None, ready_within: float = 180):
-    """`inspectqa serve` on 127.0.0.1 in a child process, auth off and no rate limit (loopback only); yields (url, process)."""
-    port = _free_port()
-    child_env = {**os.environ, "INSPECTQA_AUTH": "off", "INSPECTQA_RATE_LIMIT_PER_MINUTE": "0", **(env or {})}
-    log_path = log_path or ROOT / "var" / "load-server.log"
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "service.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-            cwd=ROOT, env=child_env, stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-        url = f"http://127.0.0.1:{port}"
-        try:
-            _wait_ready(url, process, ready_within, log_path)
-            yield url, process
-        finally:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-
-
-def _wait_ready(url: str, process: subprocess.Popen, within: float, log_path: Path) -> None:
-    deadline = time.monotonic() + within
-    reason = "no answer"
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the server exited with {process.returncode}; see {log_path}")
-        try:
-            ready = httpx.get(f"{url}/readyz", timeout=5)
-            if ready.status_code == 200:
-                return
-            reason = ready.text
-            if ready.status_code == 503:
-                raise RuntimeError(f"the server has no usable index: {reason}")
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.25)
-    raise RuntimeError(f"the server was not ready within {within:.0f} s ({reason}); see {log_path}")
-
-
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m eval.load", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     where = parser.add_mutually_exclusive_group(required=True)
     where.add_argument("--serve", action="store_true", help="start `inspectqa serve` on 127.0.0.1 for the run, and stop it after")
     where.add_argument("--url", help="a running service, e.g. http://127.0.0.1:8000 (loopback only)")
@@ -183,7 +130,8 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(run_load(url, args.clients, args.duration, args.key, args.repeat))
 
     if args.serve:
-        with served() as (url, _):
+        with served(log_path=ROOT / "var" / "load-server.log") as server:
+            url = server.url
             report = go(url)
     else:
         report = go(args.url)

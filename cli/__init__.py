@@ -1,0 +1,1 @@
+"""The `inspectqa` command line: one module per command, assembled in cli/main.py."""

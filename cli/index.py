@@ -1,0 +1,62 @@
+"""`inspectqa index build|status`: build the search index from the corpus, or say what it was built with."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from cli.options import EPILOG, settings_for
+
+
+def _build(args: argparse.Namespace) -> int:
+    from index.build.builder import build_index, index_is_current
+    from index.build.embed import Encoder
+    from index.ingest.corpus import load_corpus
+
+    settings = settings_for(args)
+    documents = load_corpus(settings.corpus_dir)  # extracted and cleaned once, for the check and the build
+    if not args.force and index_is_current(settings, documents):
+        print(f"index at {settings.index_dir} is up to date (use --force to rebuild)")
+        return 0
+    print(f"building index from {settings.corpus_dir} into {settings.index_dir}", file=sys.stderr)
+    manifest = build_index(settings, Encoder.for_settings(settings), progress=not args.quiet, log=lambda m: print(m, file=sys.stderr), documents=documents)
+    print(
+        f"built {manifest.passage_count} passages from {manifest.document_count} documents "
+        f"in {manifest.build_seconds:.1f}s -> {settings.index_dir}"
+    )
+    return 0
+
+
+def _status(args: argparse.Namespace) -> int:
+    from index.build.store import read_manifest
+
+    settings = settings_for(args)
+    manifest = read_manifest(settings.index_dir)
+    print(json.dumps(manifest.__dict__, indent=2))
+    problems = manifest.mismatches(settings)
+    for problem in problems:
+        print(f"mismatch: {problem}", file=sys.stderr)
+    return 1 if problems else 0
+
+
+def register(commands) -> None:
+    index_cmd = commands.add_parser("index", help="build or inspect the search index", description="Build or inspect the search index.")
+    index_sub = index_cmd.add_subparsers(dest="index_command", required=True, metavar="ACTION")
+    build = index_sub.add_parser(
+        "build",
+        help="build the index from the corpus (incremental, atomic)",
+        description="Clean, chunk and embed the corpus into an index directory. Only new or changed passages are "
+        "embedded; the new index replaces the old one in a single step, so a running service never sees half of one. "
+        "Does nothing when the index is already up to date.",
+        epilog=EPILOG,
+    )
+    build.add_argument("--corpus", type=Path, help="corpus folder holding documents.yaml (default: INSPECTQA_CORPUS_DIR or ./corpus)")
+    build.add_argument("--out", dest="index", type=Path, help="index folder to build (default: INSPECTQA_INDEX_DIR or ./var/index)")
+    build.add_argument("--force", action="store_true", help="rebuild even when the index is up to date")
+    build.add_argument("--quiet", action="store_true", help="no progress bar")
+    build.set_defaults(func=_build)
+    status = index_sub.add_parser("status", help="print the index manifest and any mismatch with the settings", epilog=EPILOG)
+    status.add_argument("--index", type=Path, help="index folder (default: INSPECTQA_INDEX_DIR)")
+    status.set_defaults(func=_status)
