@@ -156,3 +156,8 @@ def test_a_record_is_changed_only_with_its_own_edit_token(feedback_client):
         assert response.status_code == 404
     assert feedback_client.patch("/feedback/999999", json={"edit_token": first["edit_token"], "comment": "x"}).status_code == 404
     assert feedback_client.patch(f"/feedback/{first['id']}", json={"comment": "no token"}).status_code == 422
+
+
+def test_an_id_beyond_sqlite_integers_is_a_422_not_a_500(feedback_client):
+    response = feedback_client.patch(f"/feedback/{2**64}", json={"edit_token": "x", "comment": "x"})
+    assert response.status_code == 422

@@ -36,7 +36,7 @@ def post_feedback(body: FeedbackRequest, store: Store) -> FeedbackSaved:
 
 
 @router.patch("/feedback/{feedback_id}", response_model=FeedbackSaved, responses={**_ERRORS, 404: {"model": ErrorResponse}})
-def update_feedback(body: FeedbackUpdate, store: Store, feedback_id: int = Path(ge=1)) -> FeedbackSaved:
+def update_feedback(body: FeedbackUpdate, store: Store, feedback_id: int = Path(ge=1, le=2**63 - 1)) -> FeedbackSaved:
     """Add or change the comment (or the rating) of a rating this caller saved, by its edit token
     (FeedbackNotFound -> 404 in service/errors.py, for an unknown id and a wrong token alike)."""
     comment = body.comment.strip() if body.comment is not None else None

@@ -372,6 +372,7 @@
   }
 
   function renderCard(c, turn, answerable, confidence) {
+    const original = originalLink(c.doc_id);
     const passage = el("blockquote", { class: "passage" });
     appendMarked(passage, c.text, c.start, c.highlights, "hl");
     const open = (event) => {
@@ -386,8 +387,8 @@
         ...sourceFacts(c),
         confidence ? " · " : null,
         confidence ? el("span", { class: "confidence" }, `answer confidence: ${confidence}`) : null,
-        originalLink(c.doc_id) ? " · " : null,
-        originalLink(c.doc_id),
+        original ? " · " : null,
+        original,
         answerable ? null : " ",
         answerable ? null : el("span", { class: "badge" }, "not an answer")),
       passage);
