@@ -17,7 +17,7 @@ from index.settings import Settings
 PICKUP_WAIT_SECONDS = 20.0
 
 
-def _report_pickup(settings: Settings, wait: float) -> None:
+def report_pickup(settings: Settings, wait: float) -> None:
     """Say which running services now serve the new build, waiting up to `wait` seconds for them."""
     from service.watch import pickup_report, wait_for_pickup
 
@@ -56,7 +56,7 @@ def _cmd_add(args: argparse.Namespace) -> int:
         stream = sys.stderr if outcome.status == "failed" else sys.stdout
         print(f"{outcome.status}: {outcome.message}", file=stream)
     if plan.entries:
-        _report_pickup(settings, args.wait)
+        report_pickup(settings, args.wait)
     return 1 if plan.failed else 0
 
 
@@ -73,7 +73,7 @@ def _cmd_remove(args: argparse.Namespace) -> int:
     settings = _settings(args)
     entry = remove_document(settings.corpus_dir, args.doc_id, _rebuilder(settings))
     print(f"removed {entry['doc_id']} ({entry['file']})")
-    _report_pickup(settings, args.wait)
+    report_pickup(settings, args.wait)
     return 0
 
 

@@ -26,6 +26,9 @@ def _build(args: argparse.Namespace) -> int:
         f"built {manifest.passage_count} passages from {manifest.document_count} documents "
         f"in {manifest.build_seconds:.1f}s -> {settings.index_dir}"
     )
+    from cli.corpus import report_pickup
+
+    report_pickup(settings, args.wait)
     return 0
 
 
@@ -71,6 +74,10 @@ def register(commands) -> None:
     build.add_argument("--out", dest="index", type=Path, help="index folder to build (default: INSPECTQA_INDEX_DIR or ./var/index)")
     build.add_argument("--force", action="store_true", help="rebuild even when the index is up to date")
     build.add_argument("--quiet", action="store_true", help="no progress bar")
+    build.add_argument(
+        "--wait", type=float, default=20.0, metavar="SECONDS",
+        help="wait up to this long for running services to pick up the new index and say which did (default: 20; 0: do not wait)",
+    )  # fmt: skip
     build.set_defaults(func=_build)
     status = index_sub.add_parser(
         "status",
