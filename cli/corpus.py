@@ -13,6 +13,21 @@ from index.ingest.extract import SUPPORTED_SUFFIXES
 from index.settings import Settings
 
 
+# how long the command waits for running services to report the new build (each looks every INSPECTQA_INDEX_POLL_SECONDS)
+PICKUP_WAIT_SECONDS = 20.0
+
+
+def report_pickup(settings: Settings, wait: float) -> None:
+    """Say which running services now serve the new build, waiting up to `wait` seconds for them."""
+    from service.watch import pickup_report, wait_for_pickup
+
+    if wait <= 0:
+        return
+    target, pickups = wait_for_pickup(settings.index_dir, wait)
+    for line in pickup_report(target, pickups, wait):
+        print(line)
+
+
 def _rebuilder(settings: Settings):
     def rebuild(documents):
         from index.build.builder import build_index
@@ -35,11 +50,13 @@ def _cmd_add(args: argparse.Namespace) -> int:
     from index.ingest.manage import Overrides, add_documents
 
     settings = _settings(args)
-    overrides = Overrides(args.title, args.published, args.kind, args.publisher, args.doc_id, tuple(args.access or ()))
+    overrides = Overrides(args.title, args.published, args.kind, args.publisher, args.doc_id, access=tuple(args.access or ()), url=args.url)
     plan = add_documents(settings.corpus_dir, args.paths, overrides, _rebuilder(settings), settings.ocr_reader)
     for outcome in plan.outcomes:
         stream = sys.stderr if outcome.status == "failed" else sys.stdout
         print(f"{outcome.status}: {outcome.message}", file=stream)
+    if plan.entries:
+        report_pickup(settings, args.wait)
     return 1 if plan.failed else 0
 
 
@@ -57,12 +74,29 @@ def _cmd_remove(args: argparse.Namespace) -> int:
     settings = _settings(args)
     entry = remove_document(settings.corpus_dir, args.doc_id, _rebuilder(settings))
     print(f"removed {entry['doc_id']} ({entry['file']})")
+    report_pickup(settings, args.wait)
     return 0
 
 
-def _common(parser: argparse.ArgumentParser) -> None:
+def _url(value: str) -> str:
+    from index.ingest.corpus import check_url
+
+    try:
+        return check_url(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _common(parser: argparse.ArgumentParser, changes: bool = True) -> None:
     parser.add_argument("--corpus", type=Path, help="corpus folder holding documents.yaml (default: INSPECTQA_CORPUS_DIR or ./corpus)")
-    parser.add_argument("--index", type=Path, help="index folder to rebuild (default: INSPECTQA_INDEX_DIR or ./var/index)")
+    if changes:
+        parser.add_argument("--index", type=Path, help="index folder to rebuild (default: INSPECTQA_INDEX_DIR or ./var/index)")
+        parser.add_argument(
+            "--wait", type=float, default=PICKUP_WAIT_SECONDS, metavar="SECONDS",
+            help=f"wait up to this long for running services to pick up the new index and say which did (default: {PICKUP_WAIT_SECONDS:g}; 0: do not wait)",
+        )  # fmt: skip
+    else:
+        parser.add_argument("--index", type=Path, help="not used: list reads documents.yaml only (accepted so add, list and remove take the same flags)")
 
 
 def register(commands) -> None:
@@ -74,7 +108,8 @@ def register(commands) -> None:
         help="add files or folders of files, then rebuild the index",
         description=f"Add documents ({', '.join(SUPPORTED_SUFFIXES)}; a folder adds every such file in it). Title and date "
         "come from the file's metadata where present, flags override. Files are copied into the corpus folder, "
-        "documents.yaml gets one entry each, and the index is rebuilt (only new passages are embedded). A file that "
+        "documents.yaml gets one entry each, and the index is rebuilt (only new passages are embedded); running services "
+        "swap the new index in within a few seconds, and the command says which did. A file that "
         "cannot be read is reported and the rest still go in (exit code 1); a file whose text is already in the "
         "corpus is reported and skipped.",
     )
@@ -94,11 +129,16 @@ def register(commands) -> None:
         metavar="GROUP",
         help="only callers in GROUP may see the document (repeatable: any of the groups); default: everyone allowed on the service",
     )
+    add.add_argument("--url", type=_url, help="where the document was published, http:// or https:// (one file only); shown as 'Original' on the chat page")
     _common(add)
     add.set_defaults(func=_cmd_add)
 
-    listing = sub.add_parser("list", help="list the corpus documents", description="One line per document: doc_id, kind, date, file, pages, title.")
-    _common(listing)
+    listing = sub.add_parser(
+        "list", help="list the corpus documents",
+        description="One line per document of documents.yaml: doc_id, kind, date, file, pages, title. It reads the corpus, "
+        "not the index: 'inspectqa index status' says whether the index was built from it.",
+    )  # fmt: skip
+    _common(listing, changes=False)
     listing.set_defaults(func=_cmd_list)
 
     remove = sub.add_parser("remove", help="remove a document and rebuild the index", description="Remove a document's entry and file, then rebuild the index.")

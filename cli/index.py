@@ -29,18 +29,36 @@ def _build(args: argparse.Namespace) -> int:
         f"built {manifest.passage_count} passages from {manifest.document_count} documents "
         f"in {manifest.build_seconds:.1f}s -> {settings.index_dir}"
     )
+    from cli.corpus import report_pickup
+
+    report_pickup(settings, args.wait)
     return 0
 
 
 def _status(args: argparse.Namespace) -> int:
     from index.build.store import read_manifest
+    from index.errors import CorpusError
+    from index.ingest.corpus import corpus_hash, load_corpus
+    from service.watch import heartbeats_dir, index_pointer, read_heartbeats
 
     settings = settings_for(args)
     manifest = read_manifest(settings.index_dir)
     print(json.dumps(manifest.__dict__, indent=2))
-    problems = manifest.mismatches(settings)
+    problems = [f"mismatch: {problem}" for problem in manifest.mismatches(settings)]
+    try:
+        if corpus_hash(load_corpus(settings.corpus_dir)) != manifest.corpus_hash:
+            problems.append(
+                f"the corpus in {settings.corpus_dir} has changed since this index was built at {manifest.built_at}; "
+                "'inspectqa index build' brings the index up to date"
+            )
+    except CorpusError as exc:
+        problems.append(f"the corpus cannot be read, so it cannot be compared with the index: {exc}")
     for problem in problems:
-        print(f"mismatch: {problem}", file=sys.stderr)
+        print(problem, file=sys.stderr)
+    current = index_pointer(settings.index_dir)
+    for beat in read_heartbeats(heartbeats_dir(settings.index_dir)):
+        state = "serves this index" if beat.serves == current else "serves an older build"
+        print(f"{beat.describe()} {state}", file=sys.stderr)
     return 1 if problems else 0
 
 
@@ -59,7 +77,20 @@ def register(commands) -> None:
     build.add_argument("--out", dest="index", type=Path, help="index folder to build (default: INSPECTQA_INDEX_DIR or ./var/index)")
     build.add_argument("--force", action="store_true", help="rebuild even when the index is up to date")
     build.add_argument("--quiet", action="store_true", help="no progress bar")
+    build.add_argument(
+        "--wait", type=float, default=20.0, metavar="SECONDS",
+        help="wait up to this long for running services to pick up the new index and say which did (default: 20; 0: do not wait)",
+    )  # fmt: skip
     build.set_defaults(func=_build)
-    status = index_sub.add_parser("status", help="print the index manifest and any mismatch with the settings", epilog=EPILOG)
+    status = index_sub.add_parser(
+        "status",
+        help="print the index manifest, and say if the settings or the corpus differ from what it was built with",
+        description="Print the index manifest (model, chunking, counts, build time) as JSON. Then say whether the settings "
+        "differ from those the index was built with, whether the corpus has changed since the build (documents added, "
+        "removed or edited without a rebuild), and which running services serve it. Exit code 1 when the index is out "
+        "of date or does not match the settings.",
+        epilog=EPILOG,
+    )
+    status.add_argument("--corpus", type=Path, help="corpus folder to compare with (default: INSPECTQA_CORPUS_DIR or ./corpus)")
     status.add_argument("--index", type=Path, help="index folder (default: INSPECTQA_INDEX_DIR)")
     status.set_defaults(func=_status)

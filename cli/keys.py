@@ -50,6 +50,16 @@ def _revoke(args: argparse.Namespace) -> int:
     return 0
 
 
+# every route behind service.access.require_admin (tests/test_cli_messages.py checks this against the app)
+ADMIN_ROUTES = (
+    "POST /admin/reload",
+    "POST /admin/documents (upload a document)",
+    "DELETE /admin/documents/{doc_id}",
+    "GET /admin/audit",
+    "GET /admin/feedback/export",
+)
+
+
 def register(commands) -> None:
     """Add the `keys` command to the `inspectqa` sub-parsers."""
     keys = commands.add_parser("keys", help="add, list or revoke API keys", description="Manage the API keys callers send as 'Authorization: Bearer <key>'.", epilog=EPILOG)
@@ -58,7 +68,7 @@ def register(commands) -> None:
 
     add = sub.add_parser("add", help="make a new key and print it once", epilog=EPILOG)
     add.add_argument("name", help="who or what the key is for, e.g. 'case-system'")
-    add.add_argument("--admin", action="store_true", help="the key may also call POST /admin/reload")
+    add.add_argument("--admin", action="store_true", help=f"the key may also call the admin routes: {', '.join(ADMIN_ROUTES)}")
     add.add_argument(
         "--group", action="append", metavar="G", help="the key may see documents restricted to group G (repeatable); admin keys see everything"
     )

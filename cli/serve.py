@@ -3,9 +3,30 @@
 from __future__ import annotations
 
 import argparse
+import errno
+import socket
 from pathlib import Path
 
+from cli.logs import configure as configure_logging
 from cli.options import EPILOG, settings_for
+from index.errors import InspectQAError
+
+
+def check_port_free(host: str, port: int) -> None:
+    """Refuse at once, in one line, when something already listens on host:port (uvicorn would print a traceback-like
+    block after the model and index have loaded)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds: a port in TIME_WAIT is free
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise InspectQAError(
+                    f"port {port} on {host} is already in use (another 'inspectqa serve'?); stop that process, "
+                    f"or choose another port with --port {port + 1} or INSPECTQA_PORT"
+                ) from None
+            raise InspectQAError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -18,7 +39,10 @@ def _serve(args: argparse.Namespace) -> int:
     host = args.host or settings.host
     port = args.port or settings.port
     check_bind(host, settings)
+    check_port_free(host, port)
     configure_json_logging()  # before the heavy imports, whose loaders log too
+    configure_logging(args.verbose, keep=("inspectqa",))  # the service's own INFO lines stay: start-up, reloads, requests
+    settings = settings.model_copy(update={"host": host, "port": port})  # where it listens, for the heartbeat the CLI reads
 
     from service.main import create_app
 

@@ -89,7 +89,22 @@ class Authenticator:
             user = (_header(scope, self.identity_header) or "").strip()
             if user:
                 return Identity(user[:128], "sso", groups=sso_groups(_header(scope, self.groups_header))), ""
-        return None, "this route needs an API key: send 'Authorization: Bearer <key>' (an operator makes one with 'inspectqa keys add NAME')"
+        return None, "this route needs an API key (send 'Authorization: Bearer <key>'; the service's operator issues keys) or a sign-in through the intranet's single sign-on"
+
+    def describe(self, contact: str = "") -> str:
+        """One line for the start-up log: which auth mode is on and what the chat page needs in it."""
+        if not self.enabled:
+            return "auth mode: off (INSPECTQA_AUTH=off); the chat page and the API answer anyone who can reach this port"
+        if self.proxies.networks or self.proxies.names:
+            return (
+                f"auth mode: keys; API callers send a key, and the chat page works for people the single-sign-on proxy "
+                f"({', '.join([*map(str, self.proxies.networks), *sorted(self.proxies.names)])}) names in {self.identity_header.decode()}"
+            )
+        return (
+            "auth mode: keys with no trusted proxy; API callers need a key, and the chat page cannot sign anyone in: it tells "
+            f"visitors to use the intranet's single sign-on and to ask {contact or 'whoever runs the intranet (set INSPECTQA_SUPPORT_CONTACT)'}; "
+            "set INSPECTQA_TRUSTED_PROXIES to the SSO proxy's address for the page to work"
+        )
 
     def warnings(self) -> list[str]:
         if not self.enabled:
@@ -138,7 +153,7 @@ def require_admin(request: Request) -> Identity:
     """Route dependency: the caller holds an admin key (or auth is off)."""
     identity = getattr(request.state, "identity", None)
     if identity is None or not identity.admin:
-        raise HTTPException(403, "this route needs an admin key ('inspectqa keys add NAME --admin')")
+        raise HTTPException(403, "this route needs an admin key; the service's operator issues them")
     return identity
 
 

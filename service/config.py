@@ -21,6 +21,13 @@ class ServiceSettings(Settings):
 
     host: str = Field("127.0.0.1", description="Address `inspectqa serve` binds.")
     port: int = Field(8000, ge=1, le=65535, description="Port `inspectqa serve` binds.")
+    index_poll_seconds: float = Field(
+        2.0,
+        ge=0,
+        le=3600,
+        description="How often a running service looks for a newly finished index build (after `corpus add`, `corpus remove`, "
+        "`index build`) and swaps it in as POST /admin/reload does; 0 turns the watch off.",
+    )
     max_upload_bytes: int = Field(20_000_000, ge=1, description="Largest file POST /admin/documents accepts (413 above it).")
     feedback_db: Path = Field(
         PROJECT_ROOT / "var" / "feedback.sqlite3", description="SQLite file the chat page's thumbs up/down and comments are kept in."
@@ -59,6 +66,12 @@ class ServiceSettings(Settings):
     body_read_seconds: float = Field(30.0, gt=0, description="A request body not all received within this gets 408 (slow uploads hold no worker).")
     max_concurrent_uploads: int = Field(2, ge=1, description="Upload bodies read at once; more get 429 with Retry-After.")
     request_timeout_seconds: float = Field(30.0, gt=0, description="A request still unanswered after this gets 504.")
+    support_contact: str = Field(
+        "",
+        max_length=200,
+        description="Who staff should ask when the chat page cannot sign them in (e.g. 'the IT service desk, ext. 4321'); "
+        "the page names them. Empty: the page says to ask whoever runs the intranet.",
+    )
     log_questions: bool = Field(False, description="Write question text into the request log (questions may name children or staff).")
 
     @field_validator("trusted_proxies", "cors_origins", "allowed_hosts", mode="before")

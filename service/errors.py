@@ -7,7 +7,6 @@ This is the ONE place where a domain error becomes an HTTP answer: routes raise 
 from __future__ import annotations
 
 import logging
-import re
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -25,23 +24,14 @@ from index.errors import (
     UnknownDocument,
     UnsupportedDocument,
 )
-from service.feedback import FeedbackStoreError
+from service.feedback import FeedbackNotFound, FeedbackStoreError
+from service.messages import for_http_caller
 
 log = logging.getLogger("inspectqa")
 
 
 class NotReady(Exception):
     """The index is not loaded; the message says why and how to fix it."""
-
-
-_PATH = re.compile(r"(?:(?<=\s)|(?<=^)|(?<=[(\'\"]))(?:~|\.{1,2})?/[^\s;:,'\"()]+")
-
-
-def without_paths(message: str) -> str:
-    """`message` with each filesystem path cut to its last part ('/srv/qa/var/index/manifest.json' ->
-    '.../manifest.json'): what the service tells callers names the file at fault but no folder of the
-    machine it runs on (the log keeps the full message for the operator)."""
-    return _PATH.sub(lambda m: ".../" + m.group(0).rstrip("/").rsplit("/", 1)[-1], message)
 
 
 class ReloadFailed(Exception):
@@ -65,12 +55,16 @@ DOMAIN_ERRORS: tuple[tuple[type[Exception], int, str], ...] = (
     (ManifestMismatch, 503, "index_not_ready"),
     (NotReady, 503, "index_not_ready"),
     (FeedbackStoreError, 503, "feedback_unavailable"),
+    (FeedbackNotFound, 404, "not_found"),
 )
 _HTTP_CODES = {401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_media_type", 422: "invalid_request"}
 
 
 def error_response(status: int, code: str, message: str, headers: dict | None = None) -> JSONResponse:
-    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status, headers=headers)
+    shown = for_http_caller(message)
+    if shown != message:
+        log.warning("%s %s: %s", status, code, message)  # the operator keeps the paths and the fix the caller is not shown
+    return JSONResponse({"error": {"code": code, "message": shown}}, status_code=status, headers=headers)
 
 
 def domain_answer(exc: Exception) -> tuple[int, str] | None:
@@ -103,8 +97,7 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _domain(request: Request, exc: Exception):
         status, code = domain_answer(exc)
         # an unready or damaged index's message names folders: callers get it without them (the log has it whole)
-        message = without_paths(str(exc)) if code == "index_not_ready" else str(exc)
-        return error_response(status, code, message, {"Retry-After": "30"} if status == 503 else None)
+        return error_response(status, code, str(exc), {"Retry-After": "30"} if status == 503 else None)
 
     for kind in {kind for kind, _, _ in DOMAIN_ERRORS} | {ReloadFailed}:
         app.add_exception_handler(kind, _domain)

@@ -8,6 +8,9 @@ insert is one committed transaction, so a crash or restart never loses a saved r
 from __future__ import annotations
 
 import csv
+import hashlib
+import hmac
+import secrets
 import datetime as dt
 import io
 import json
@@ -31,7 +34,8 @@ CREATE TABLE IF NOT EXISTS feedback (
     answerable  INTEGER NOT NULL CHECK (answerable IN (0, 1)),
     rating      TEXT    NOT NULL CHECK (rating IN ('up', 'down')),
     comment     TEXT,
-    citations   TEXT    NOT NULL  -- JSON array of the cited doc_ids, in citation order
+    citations   TEXT    NOT NULL, -- JSON array of the cited doc_ids, in citation order
+    edit_token  TEXT              -- sha256 of the secret the page holds to add its comment later
 )
 """
 
@@ -43,6 +47,13 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "|", "%")
 
 class FeedbackStoreError(Exception):
     """The feedback file cannot be opened or written; the message names the file."""
+
+
+class FeedbackNotFound(Exception):
+    """No feedback record with this id and edit token (a wrong token is reported the same way)."""
+
+    def __init__(self, feedback_id: int):
+        super().__init__(f"no feedback {feedback_id} with this edit token")
 
 
 @dataclass(frozen=True)
@@ -57,6 +68,9 @@ class NewFeedback:
 
 @dataclass(frozen=True)
 class StoredFeedback:
+    """One saved rating. `edit_token` is set only on the copy `add` returns: the secret the caller
+    needs to update this record; the store keeps its hash and never gives it out again."""
+
     id: int
     created_at: str
     question: str
@@ -65,9 +79,12 @@ class StoredFeedback:
     rating: str
     comment: str | None
     citations: tuple[str, ...]
+    edit_token: str | None = None
 
     def as_json(self) -> dict:
-        return {**asdict(self), "citations": list(self.citations)}
+        row = {**asdict(self), "citations": list(self.citations)}
+        del row["edit_token"]
+        return row
 
 
 class FeedbackStore:
@@ -105,6 +122,9 @@ class FeedbackStore:
             try:
                 conn.execute("PRAGMA journal_mode=WAL")
                 conn.execute(_SCHEMA)
+                # files written before ratings could be updated lack the column
+                if "edit_token" not in {row[1] for row in conn.execute("PRAGMA table_info(feedback)")}:
+                    conn.execute("ALTER TABLE feedback ADD COLUMN edit_token TEXT")
                 conn.commit()
                 self._ready = True
                 return
@@ -116,15 +136,30 @@ class FeedbackStore:
 
     def add(self, item: NewFeedback, now: dt.datetime | None = None) -> StoredFeedback:
         created = (now or dt.datetime.now(dt.timezone.utc)).isoformat(timespec="seconds")
-        row = (created, item.question, item.answer, int(item.answerable), item.rating, item.comment, json.dumps(list(item.citations)))
+        token = secrets.token_urlsafe(24)
+        row = (created, item.question, item.answer, int(item.answerable), item.rating, item.comment, json.dumps(list(item.citations)), _token_hash(token))
         with self._connect() as conn:
             cursor = conn.execute(
-                "INSERT INTO feedback (created_at, question, answer, answerable, rating, comment, citations) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO feedback (created_at, question, answer, answerable, rating, comment, citations, edit_token) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 row,
             )
             conn.commit()
             new_id = cursor.lastrowid
-        return StoredFeedback(new_id, created, item.question, item.answer, item.answerable, item.rating, item.comment, item.citations)
+        return StoredFeedback(new_id, created, item.question, item.answer, item.answerable, item.rating, item.comment, item.citations, token)
+
+    def update(self, feedback_id: int, edit_token: str, rating: str | None = None, comment: str | None = None, clear_comment: bool = False) -> StoredFeedback:
+        """Change the rating and/or comment of one record, for the holder of its edit token."""
+        with self._connect() as conn:
+            found = conn.execute("SELECT edit_token FROM feedback WHERE id = ?", (feedback_id,)).fetchone()
+            if found is None or not found[0] or not hmac.compare_digest(found[0], _token_hash(edit_token)):
+                raise FeedbackNotFound(feedback_id)
+            if rating is not None:
+                conn.execute("UPDATE feedback SET rating = ? WHERE id = ?", (rating, feedback_id))
+            if comment is not None or clear_comment:
+                conn.execute("UPDATE feedback SET comment = ? WHERE id = ?", (comment, feedback_id))
+            conn.commit()
+            r = conn.execute(f"SELECT {', '.join(COLUMNS)} FROM feedback WHERE id = ?", (feedback_id,)).fetchone()
+        return StoredFeedback(r[0], r[1], r[2], r[3], bool(r[4]), r[5], r[6], tuple(json.loads(r[7])))
 
     def all(self, limit: int | None = None, after_id: int = 0) -> list[StoredFeedback]:
         """Oldest first: every rating, or up to `limit` of those with id > `after_id` (one page)."""
@@ -141,6 +176,10 @@ class FeedbackStore:
 def neutralise(value: str) -> str:
     """A CSV cell a spreadsheet shows as text: one starting (after any spaces) like a formula gets a leading '."""
     return "'" + value if value.startswith(_FORMULA_START) or value.lstrip().startswith(_FORMULA_START) else value
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 def to_csv(items: list[StoredFeedback]) -> str:

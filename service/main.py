@@ -12,7 +12,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from index.build.embed import Encoder
 from index.settings import Settings
 from service import observe, reload
-from service.config import get_service_settings, service_settings
+from service.config import ServiceSettings, get_service_settings, service_settings
 from service.access import Authenticator, AuthMiddleware, LocalOnlyMiddleware
 from service.audit import AuditMiddleware, audit_log_for
 from service.errors import install_error_handlers
@@ -20,6 +20,7 @@ from service.limits import BodyLimitMiddleware, RateLimitMiddleware, TimeoutMidd
 from service.routes import admin, ask, audit, documents, feedback, health, metrics, timeline, ui
 from service.routes import reload as reload_route
 from service.state import ServiceState
+from service.watch import IndexWatcher, served_pointer
 
 log = logging.getLogger("inspectqa")
 
@@ -31,6 +32,21 @@ sources. Every sentence of an answer ends in a marker [n] that points at `citati
 """
 
 
+def _index_watcher(app: FastAPI, settings: ServiceSettings) -> IndexWatcher:
+    """Polls the index pointer and swaps a new build in through reload.reload_index, as POST /admin/reload does."""
+
+    def served() -> str | None:
+        answerer = app.state.service.answerer
+        return served_pointer(answerer.index) if answerer is not None else None
+
+    async def swap() -> bool:
+        if app.state.swap_lock.locked():
+            return True  # an upload or reload is swapping right now; the next look sees what it left
+        return (await reload.reload_index(app)).ok
+
+    return IndexWatcher(settings.index_dir, settings.index_poll_seconds, served, swap, listen=f"{settings.host}:{settings.port}")
+
+
 def create_app(settings: Settings | None = None, encoder: Encoder | None = None) -> FastAPI:
     """A new app. `encoder` lets tests share one loaded model between apps."""
     settings = service_settings(settings) if settings is not None else get_service_settings()
@@ -39,11 +55,15 @@ def create_app(settings: Settings | None = None, encoder: Encoder | None = None)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        log.info(authenticator.describe(settings.support_contact))
         for warning in authenticator.warnings():
             log.warning(warning)
         await reload.load_initial(app, settings, encoder)
         watching = reload.watch_sighup(app)
+        watcher = _index_watcher(app, settings)
+        watcher.start()
         yield
+        await watcher.stop()
         if watching:
             reload.unwatch_sighup()
 
@@ -78,7 +98,7 @@ def create_app(settings: Settings | None = None, encoder: Encoder | None = None)
         app.add_middleware(
             CORSMiddleware,
             allow_origins=settings.cors_origins,
-            allow_methods=["GET", "POST"],
+            allow_methods=["GET", "POST", "PATCH"],
             allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
             expose_headers=["X-Request-ID", "Retry-After"],
         )

@@ -135,6 +135,7 @@ class CitationOut(BaseModel):
         description="True for a citation added after the top_k ranked ones because it holds a side of a disagreement "
         "(see conflicts); the ranked citations come first and keep their order.",
     )
+    publisher: str | None = Field(None, description="Who published the document, or null where the corpus does not say.")
 
 
 def _span(citation: Citation, i: int) -> Span:
@@ -249,6 +250,7 @@ class AskResponse(BaseModel):
                     page=c.page,
                     pages=list(c.pages) if c.pages else None,
                     for_disagreement=c.for_disagreement,
+                    publisher=c.publisher,
                 )
                 for c in answer.citations
             ],
@@ -356,6 +358,7 @@ class DocumentSummary(BaseModel):
     kind: str
     published: str | None
     passage_count: int
+    url: str | None = Field(None, description="Where the document was published (http or https), or null.")
 
 
 class DocumentOut(DocumentSummary):
@@ -409,6 +412,17 @@ class FeedbackRequest(BaseModel):
 class FeedbackSaved(BaseModel):
     id: int
     created_at: str
+    edit_token: str | None = Field(None, description="Secret that lets the same page add a comment or change the rating (PATCH /feedback/{id}); returned by POST only.")
+
+
+class FeedbackUpdate(BaseModel):
+    """PATCH /feedback/{id}: the comment (or a changed rating) added after one click saved the rating."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    edit_token: str = Field(min_length=1, max_length=200, description="The `edit_token` POST /feedback returned for this record.")
+    rating: Literal["up", "down"] | None = None
+    comment: str | None = Field(None, max_length=2000, description="Words from the reader; an empty string removes the comment.")
 
 
 # ---------------------------------------------------------------- admin

@@ -42,7 +42,7 @@ def browser():
     if not CHROMIUM.exists():
         if required:
             pytest.fail(f"{CHROMIUM} is missing and INSPECTQA_REQUIRE_BROWSER=1")
-        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)")
+        pytest.skip("Chromium is not installed (apt-get install chromium; see README.md)")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield browser
@@ -98,7 +98,10 @@ def test_answer_shows_citation_cards_holding_the_gold_quote(page):
     assert any(quote_found(GOLD_QUOTE, p) for p in passages)
     first = cards.first
     assert first.locator(".card-title").inner_text()
-    assert re.fullmatch(r"\S+ · (\d{4}-\d{2}-\d{2}|undated) · score -?\d\.\d\d", first.locator(".card-meta").inner_text().strip())
+    # written for staff: publisher, kind, date (or "undated"); no offsets and no raw scores
+    assert re.fullmatch(r"(.+ · )?\S+ · (\d{4}-\d{2}-\d{2}|undated)( · p\. \d+)?( · answer confidence: (high|medium|low))?", first.locator(".card-meta").inner_text().strip())
+    for text in cards.all_inner_texts():
+        assert "characters" not in text and "score" not in text
     # the answering sentence is highlighted inside its passage
     highlighted = turn.locator(".card .passage mark.hl").all_inner_texts()
     assert GOLD_QUOTE in highlighted
@@ -139,6 +142,8 @@ def test_marker_opens_the_document_scrolled_to_the_highlighted_passage(page):
     card_text = turn.locator(f".card >> nth={n - 1} >> .passage").inner_text()
     assert passage.inner_text() == card_text
     assert GOLD_QUOTE in passage.locator("mark.hl").all_inner_texts()
+    assert "characters" not in page.locator("#doc-meta").inner_text()
+    assert page.locator("#doc-meta").inner_text().startswith("Ofsted · inspection-letter · 2019-11-01")
     # the document is the whole text, and the passage has been scrolled into the panel's view
     assert len(page.locator("#doc-text").inner_text()) > len(card_text)
     assert passage.evaluate(
@@ -323,10 +328,15 @@ def test_feedback_is_saved_and_survives_a_server_restart(browser, settings, enco
         page = open_page(browser, server.url)
         turn = ask(page, DEV_QUESTION)
         turn.get_by_role("button", name="Not helpful").click()
-        turn.get_by_label("Comment (optional)").fill("Wanted the date of the letter too.")
-        turn.get_by_role("button", name="Send feedback").click()
-        turn.get_by_text("your feedback (not helpful) was saved").wait_for()
-        assert "feedback-thanks" in page.evaluate("document.activeElement.className")
+        turn.locator(".feedback-status", has_text="Saved").wait_for()
+        # one click is one saved rating, before any comment
+        rows = httpx.get(server.url + "/admin/feedback/export", timeout=10).json()
+        assert [(r["rating"], r["comment"]) for r in rows] == [("down", None)]
+        comment = turn.get_by_label("Comment (optional)")
+        assert comment.is_visible()
+        comment.fill("Wanted the date of the letter too.")
+        turn.get_by_role("button", name="Save comment").click()
+        turn.locator(".feedback-status", has_text="Saved, with your comment").wait_for()
     # the server is gone now
     down = ask(page, DEV_QUESTION)
     assert "Could not reach the service" in down.locator(".error").inner_text()
@@ -396,3 +406,102 @@ def test_the_page_says_newer_material_exists(page):
     note.locator("a").first.click()
     page.locator("#doc-passage").wait_for()
     assert "2018" in page.locator("#doc-passage").inner_text()
+def test_one_click_on_helpful_gives_one_row_in_the_export(browser, settings, encoder, built_index, tmp_path):
+    import httpx
+
+    from service.main import create_app
+    from tests.conftest import LiveServer
+
+    own = settings.model_copy(update={"feedback_db": tmp_path / "feedback.sqlite3"})
+    with LiveServer(create_app(own, encoder)) as server:
+        page = open_page(browser, server.url)
+        try:
+            turn = ask(page, DEV_QUESTION)
+            turn.get_by_role("button", name="Helpful", exact=True).click()
+            turn.locator(".feedback-status", has_text="Saved").wait_for()
+            assert turn.get_by_role("button", name="Helpful", exact=True).get_attribute("aria-pressed") == "true"
+            rows = httpx.get(server.url + "/admin/feedback/export", timeout=10).json()
+            assert len(rows) == 1 and rows[0]["rating"] == "up" and rows[0]["question"] == DEV_QUESTION
+            # the rating survives a reload, and changing it updates the same row
+            page.reload()
+            page.wait_for_selector("html[data-ready=true]")
+            turn = page.locator(".turn").first
+            assert turn.get_by_role("button", name="Helpful", exact=True).get_attribute("aria-pressed") == "true"
+            turn.get_by_role("button", name="Not helpful").click()
+            turn.locator(".feedback-status", has_text="Saved").wait_for()
+            rows = httpx.get(server.url + "/admin/feedback/export", timeout=10).json()
+            assert [r["rating"] for r in rows] == ["down"]
+            assert page.errors == []
+        finally:
+            page.context.close()
+
+
+def test_at_phone_width_the_new_answer_top_is_in_view(browser, live_server):
+    page = open_page(browser, live_server.url, width=375, height=740)
+    try:
+        for question in (DEV_QUESTION, INADEQUATE, DEV_QUESTION):
+            turn = ask(page, question)
+            page.wait_for_timeout(100)  # let the scroll settle
+            top = turn.locator(".reply").evaluate("el => el.getBoundingClientRect().top")
+            assert -1 <= top < page.viewport_size["height"] / 2, f"answer top at {top}px"
+        assert page.evaluate("document.documentElement.scrollHeight") > 3 * 740, "the page must be long for this test to mean anything"
+        assert page.errors == []
+    finally:
+        page.context.close()
+
+
+def test_cards_show_publisher_page_confidence_and_a_safe_original_link(page):
+    """The /documents `url` (and an /ask `confidence`, when the service gives one) reach the cards."""
+    import json
+
+    def with_urls(route):
+        docs = route.fetch().json()
+        for d in docs:
+            d["url"] = "javascript:alert(1)" if d["doc_id"].startswith("wakefield-express") else f"https://example.org/{d['doc_id']}"
+        route.fulfill(status=200, content_type="application/json", body=json.dumps(docs))
+
+    def with_confidence(route):
+        reply = route.fetch().json()
+        reply["confidence"] = "high"
+        route.fulfill(status=200, content_type="application/json", body=json.dumps(reply))
+
+    page.route("**/documents", with_urls)
+    page.route("**/ask", with_confidence)
+    page.reload()
+    page.wait_for_selector("html[data-ready=true]")
+    wait_until(page, "document.querySelectorAll('#filter-docs input').length > 0")
+    turn = ask(page, DEV_QUESTION)
+    letter = turn.locator(".card", has_text="Monitoring visit of Wakefield").first
+    meta = letter.locator(".card-meta").inner_text()
+    assert meta.startswith("Ofsted · inspection-letter · 2019-11-01") and "answer confidence: high" in meta
+    link = letter.get_by_role("link", name="Original")
+    assert link.get_attribute("href") == "https://example.org/ofsted-monitoring-letter-2019-11"
+    assert link.get_attribute("target") == "_blank" and link.get_attribute("rel") == "noopener noreferrer"
+    assert page.locator("a[href^='javascript']").count() == 0
+    # the document panel carries the link too
+    letter.locator(".card-title").click()
+    page.locator("#doc-passage").wait_for()
+    assert page.locator("#doc-meta").get_by_role("link", name="Original").get_attribute("href") == link.get_attribute("href")
+    for text in turn.locator(".card").all_inner_texts():
+        assert "characters" not in text and "score" not in text
+
+
+def test_with_sign_in_required_and_no_proxy_the_page_says_whom_to_ask(browser, settings, encoder, built_index, tmp_path):
+    from service.main import create_app
+    from tests.conftest import LiveServer
+
+    keyed = settings.model_copy(
+        update={"auth": "keys", "keys_file": tmp_path / "keys.json", "trusted_proxies": [], "support_contact": "the IT service desk <ext. 4321>"}
+    )
+    with LiveServer(create_app(keyed, encoder)) as server:
+        page = open_page(browser, server.url)
+        try:
+            notice = page.locator("#sign-in")
+            notice.wait_for()
+            text = notice.inner_text()
+            assert "single sign-on" in text and "the IT service desk <ext. 4321>" in text
+            assert "Authorization" not in text and "Bearer" not in text and "inspectqa" not in text
+            assert page.locator("#question").is_disabled() and page.locator("#send").is_disabled()
+            assert page.errors == []
+        finally:
+            page.context.close()

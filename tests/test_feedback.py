@@ -148,12 +148,41 @@ def test_export_format_must_be_csv_or_json(feedback_client):
     assert response.status_code == 422 and "format" in response.json()["error"]["message"]
 
 
-def test_unwritable_feedback_store_is_a_503_with_a_reason(tmp_path, settings, encoder, built_index):
+def test_unwritable_feedback_store_is_a_503_that_shows_no_server_path(tmp_path, settings, encoder, built_index, caplog):
     from service.main import create_app
 
     blocker = tmp_path / "blocker"
     blocker.write_text("a file where the feedback folder should be")
     app = create_app(settings.model_copy(update={"feedback_db": blocker / "feedback.sqlite3"}), encoder)
-    with TestClient(app) as client:
+    with TestClient(app) as client, caplog.at_level("WARNING", logger="inspectqa"):
         response = client.post("/feedback", json=GOOD)
-    assert response.status_code == 503 and "blocker" in response.json()["error"]["message"]
+    message = response.json()["error"]["message"]
+    assert response.status_code == 503 and "feedback store" in message and "operator" in message
+    assert str(tmp_path) not in message and "/" not in message  # a file keeps its own name, no folder
+    assert "blocker" in caplog.text  # the operator still learns which file
+
+
+def test_one_rating_then_its_comment_update_the_same_record(feedback_client):
+    saved = feedback_client.post("/feedback", json={**GOOD, "comment": None}).json()
+    assert saved["edit_token"]
+    patched = feedback_client.patch(f"/feedback/{saved['id']}", json={"edit_token": saved["edit_token"], "comment": "Right letter."})
+    assert patched.status_code == 200 and patched.json().get("edit_token") is None
+    feedback_client.patch(f"/feedback/{saved['id']}", json={"edit_token": saved["edit_token"], "rating": "down"})
+    rows = [r for r in feedback_client.get("/admin/feedback/export").json() if r["id"] == saved["id"]]
+    assert len(rows) == 1 and (rows[0]["comment"], rows[0]["rating"]) == ("Right letter.", "down")
+    assert "edit_token" not in rows[0]
+
+
+def test_a_record_is_changed_only_with_its_own_edit_token(feedback_client):
+    first = feedback_client.post("/feedback", json=GOOD).json()
+    second = feedback_client.post("/feedback", json=GOOD).json()
+    for token in (second["edit_token"], "guess", first["edit_token"] + "x"):
+        response = feedback_client.patch(f"/feedback/{first['id']}", json={"edit_token": token, "comment": "overwritten"})
+        assert response.status_code == 404
+    assert feedback_client.patch("/feedback/999999", json={"edit_token": first["edit_token"], "comment": "x"}).status_code == 404
+    assert feedback_client.patch(f"/feedback/{first['id']}", json={"comment": "no token"}).status_code == 422
+
+
+def test_an_id_beyond_sqlite_integers_is_a_422_not_a_500(feedback_client):
+    response = feedback_client.patch(f"/feedback/{2**64}", json={"edit_token": "x", "comment": "x"})
+    assert response.status_code == 422

@@ -181,7 +181,7 @@ def test_feedback_export_is_for_admin_keys_only_and_paged(settings, encoder, bui
             assert http.post("/feedback", json=body, headers={"Authorization": f"Bearer {key}"}).status_code == 201
         assert http.get("/admin/feedback/export").status_code == 401
         assert http.get("/").status_code == 200  # the page itself is guarded by the SSO proxy, not by keys
-        assert http.get("/feedback/export", headers={"Authorization": f"Bearer {admin}"}).status_code == 404  # moved
+        assert http.get("/feedback/export", headers={"Authorization": f"Bearer {admin}"}).status_code == 405  # moved: only PATCH /feedback/{id} is left under /feedback/
         assert http.get("/admin/feedback/export", headers={"Authorization": f"Bearer {key}"}).status_code == 403
         assert http.get("/admin/feedback/export", headers={"X-Forwarded-User": "someone"}).status_code == 403
         page = http.get("/admin/feedback/export?limit=2", headers={"Authorization": f"Bearer {admin}"}).json()

@@ -59,10 +59,10 @@ def browser():
             pytest.fail("playwright is not installed and INSPECTQA_REQUIRE_BROWSER=1")
         pytest.skip("playwright is not installed")
     if not CHROMIUM.exists() or not VENDOR.exists():
-        missing = f"{CHROMIUM} (apt-get install chromium)" if not CHROMIUM.exists() else f"{VENDOR} (run `make vendor`)"
+        missing = "Chromium (apt-get install chromium)" if not CHROMIUM.exists() else "pdf.js in service/static/vendor/pdfjs (run `make vendor`)"
         if required:
-            pytest.fail(f"{missing} is missing and INSPECTQA_REQUIRE_BROWSER=1")
-        pytest.skip(f"{missing} is missing")
+            pytest.fail(missing + " is missing and INSPECTQA_REQUIRE_BROWSER=1")
+        pytest.skip(missing + " is missing")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield browser

@@ -35,7 +35,8 @@ FIGURE_TYPES = frozenset({AnswerType.COUNT, AnswerType.AMOUNT, AnswerType.DATE, 
 _MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
 # "one of the main issues" picks out a member, it counts nothing
 _NUMBER_WORDS = (
-    r"one(?!\s+(?:of|another)\b)|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|thousand|million"
+    r"one(?!\s+(?:of|another)\b)|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
+    r"|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|million"
     "|half|quarter|dozen|several"
 )
 # "the third monitoring visit" answers "how many visits?"; "first" is left out: it mostly means "at first"

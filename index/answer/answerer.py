@@ -24,7 +24,7 @@ from index.answer.grounding import asks_for_several, ground
 from index.answer.query import Query, QueryVectorCache, analyse_question
 from index.answer.scoring import ScoredSentence, boilerplate_lead, pick_answer_sentences, rerank, score_sentences, word_set
 from index.answer.search import RankedPassage, SearchFilters, search_passages
-from index.build.builder import embedding_text
+from index.build.builder import embedding_text, split_letter
 from index.build.embed import Encoder
 from index.build.store import InspectionIndex
 from index.settings import Settings
@@ -57,16 +57,25 @@ class QuestionAnswerer:
             if hidden in self._views:
                 self._views.move_to_end(hidden)
                 return self._views[hidden]
-            titles = {d: doc.title for d, doc in self.index.documents.items()}
+            lexical = self._lexical_texts()
             bound = copy.copy(self)
             for name in ("_vocabulary", "_initialisms"):  # cached over the whole index: worked out again over the view
                 bound.__dict__.pop(name, None)
-            bound.index = restricted_view(self.index, hidden, lambda p: embedding_text(titles[p.doc_id], p.text))
+            bound.index = restricted_view(self.index, hidden, lambda p: lexical[(p.doc_id, p.start, p.end)])
             bound._views = OrderedDict()
             self._views[hidden] = bound
             while len(self._views) > _VIEWS_KEPT:
                 self._views.popitem(last=False)
             return bound
+
+    def _lexical_texts(self) -> dict[tuple[str, int, int], str]:
+        """The text each passage was BM25-indexed under, by (doc_id, start, end), worked out as the build did
+        (a letter's passage is indexed by its untrimmed span), so a view's statistics match a build's."""
+        out = {}
+        for doc in self.index.documents.values():
+            passages, _, retrieval = split_letter(doc, self.settings, 0, 0)
+            out.update({(p.doc_id, p.start, p.end): embedding_text(doc.title, text) for p, text in zip(passages, retrieval)})
+        return out
 
     def view(self, access: Access = EVERYTHING) -> InspectionIndex:
         """The index as a caller with `access` finds it."""

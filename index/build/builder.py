@@ -19,20 +19,36 @@ from index.build.lexical import Lexicon, build_bm25
 from index.build.store import FORMAT_VERSION, BuildContents, IndexManifest, read_manifest, stored_vectors, swap_in, write_build
 from index.errors import IndexCorrupt, IndexNotBuilt
 from index.ingest.corpus import Document, corpus_hash, load_corpus
+from index.ingest.letterhead import covered, letterhead_spans, trim
 from index.settings import Settings
 
 
 def split_document(doc: Document, settings: Settings, first_passage: int, first_sentence: int) -> tuple[list[Passage], list[Sentence]]:
     """The passages and sentences of `doc`, numbered from the given ids."""
-    sentences = [
-        Sentence(first_sentence + i, doc.doc_id, s.start, s.end, doc.text[s.start : s.end])
-        for i, s in enumerate(sentence_spans(doc.text))
-    ]
-    passages = [
-        Passage(first_passage + i, doc.doc_id, p.start, p.end, doc.text[p.start : p.end])
-        for i, p in enumerate(passage_spans(doc.text, settings.chunk_size, settings.chunk_overlap))
-    ]
+    passages, sentences, _ = split_letter(doc, settings, first_passage, first_sentence)
     return passages, sentences
+
+
+def split_letter(
+    doc: Document, settings: Settings, first_passage: int, first_sentence: int
+) -> tuple[list[Passage], list[Sentence], list[str]]:
+    """The passages and sentences of `doc`, and the text each passage is retrieved by.
+
+    A letter's furniture (address blocks, contact lines, salutation, signature: index.ingest.letterhead)
+    is never a sentence an answer may quote, and a passage is trimmed of it at its edges, so no passage
+    made of it alone is ever retrieved or cited and no card shows a letterhead. A passage is still
+    retrieved by its untrimmed span: the letterhead names the sender ("the Ofsted letter").
+    """
+    furniture = letterhead_spans(doc.text)
+    sentence_list = [s for s in sentence_spans(doc.text) if not covered(furniture, s.start, s.end, doc.text)]
+    sentences = [Sentence(first_sentence + i, doc.doc_id, s.start, s.end, doc.text[s.start : s.end]) for i, s in enumerate(sentence_list)]
+    kept: dict[tuple[int, int], str] = {}
+    for p in passage_spans(doc.text, settings.chunk_size, settings.chunk_overlap):
+        start, end = trim(furniture, p.start, p.end, doc.text)
+        if end > start and (start, end) not in kept:
+            kept[(start, end)] = doc.text[p.start : p.end]
+    passages = [Passage(first_passage + i, doc.doc_id, start, end, doc.text[start:end]) for i, (start, end) in enumerate(kept)]
+    return passages, sentences, list(kept.values())
 
 
 def _sentences_inside(passage: Passage, sentences: list[Sentence]) -> list[int]:
@@ -120,10 +136,12 @@ def build_index(
     documents = load_corpus(settings.corpus_dir, ocr=settings.ocr_reader) if documents is None else documents
     passages: list[Passage] = []
     sentences: list[Sentence] = []
+    retrieval_texts: list[str] = []
     for doc in documents:
-        doc_passages, doc_sentences = split_document(doc, settings, len(passages), len(sentences))
+        doc_passages, doc_sentences, doc_retrieval = split_letter(doc, settings, len(passages), len(sentences))
         passages += doc_passages
         sentences += doc_sentences
+        retrieval_texts += doc_retrieval
     by_doc: dict[str, list[Sentence]] = {}
     for s in sentences:
         by_doc.setdefault(s.doc_id, []).append(s)
@@ -138,7 +156,7 @@ def build_index(
     titles = {d.doc_id: d.title for d in documents}
     # without a title: a teaser is about another story, not the document it was captured with
     boilerplate = boilerplate_sentences(documents)
-    lexical_texts = [embedding_text(titles[p.doc_id], p.text) for p in passages]
+    lexical_texts = [embedding_text(titles[p.doc_id], text) for p, text in zip(passages, retrieval_texts)]
     texts = lexical_texts + [embedding_text(titles[s.doc_id], s.text) for s in sentences] + boilerplate
     hashes = [text_hash(t) for t in texts]
     # one encoder call for every text: its length-sorted batches then pad least

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+from urllib.parse import urlsplit
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,6 +55,7 @@ class Document:
     pages: PageSpans = ()  # (start, end) of each page in text; () for formats without pages
     boilerplate: tuple[str, ...] = ()  # what cleaning removed (menus, adverts, teasers); never cited
     access: tuple[str, ...] = ()  # groups that may see it; () means everyone allowed on the service
+    url: str | None = None  # where the document was published (http or https), shown as "Original"
 
     @property
     def content_hash(self) -> str:
@@ -74,6 +76,8 @@ class Document:
         }
         if self.access:  # only when restricted, so the hash of an open corpus stays what it was
             meta["access"] = list(self.access)
+        if self.url:  # only when set, so the hashes of corpora without URLs stay as they were
+            meta["url"] = self.url
         return meta
 
 
@@ -94,6 +98,22 @@ def _parse_date(value, where: str) -> dt.date | None:
         return dt.date.fromisoformat(str(value))
     except ValueError:
         raise CorpusError(f"{where}: published must be an ISO date (YYYY-MM-DD) or null, not {value!r}") from None
+
+
+def check_url(value) -> str | None:
+    """A document's published address: an absolute http(s) URL, or None; ValueError says what is wrong.
+
+    Only http and https: the chat page turns it into a link, and a javascript: or data: address
+    there would run in the reader's browser."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if not isinstance(value, str):
+        raise ValueError(f"url must be text, not {type(value).__name__}")
+    url = value.strip()
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc or any(ch.isspace() for ch in url) or len(url) > 2000:
+        raise ValueError(f"url must be an http:// or https:// address, not {url[:80]!r}")
+    return url
 
 
 def document_from_entry(
@@ -121,6 +141,10 @@ def document_from_entry(
         rules = CleaningRules.from_mapping(entry.get("cleaning"))
     except (ValueError, TypeError, re.error) as exc:
         raise CorpusError(f"{where}: bad cleaning rules: {exc}") from None
+    try:
+        url = check_url(entry.get("url"))
+    except ValueError as exc:
+        raise CorpusError(f"{where}: {exc}") from None
     pages: PageSpans = ()
     if source.suffix.lower() in EXTRACTED_SUFFIXES:
         try:
@@ -150,6 +174,7 @@ def document_from_entry(
         pages=pages,
         boilerplate=tuple(boilerplate),
         access=access,
+        url=url,
     )
 
 

@@ -284,7 +284,103 @@ def _plain(path: Path) -> ExtractedDocument:
     return ExtractedDocument(text=text, pages=(), title=title, published=None)
 
 
-_EXTRACTORS = {".pdf": _pdf, ".html": _html, ".htm": _html, ".docx": _docx, ".txt": _plain, ".md": _plain}
+# ---------------------------------------------------------------- Markdown
+
+_MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.*?)(?:\s+#+)?\s*$")
+_MD_SETEXT = re.compile(r"^\s{0,3}(?:=+|-+)\s*$")
+_MD_RULE = re.compile(r"^\s{0,3}(?:(?:\*\s*){3,}|(?:-\s*){3,}|(?:_\s*){3,})$")
+_MD_FENCE = re.compile(r"^\s{0,3}(?:```|~~~)")
+_MD_QUOTE = re.compile(r"^\s{0,3}>\s?")
+_MD_BULLET = re.compile(r"^\s*[-*+]\s+")
+_MD_NUMBERED = re.compile(r"^\s*\d{1,3}[.)]\s+")
+_MD_REFERENCE = re.compile(r"^\s{0,3}\[[^\]]+\]:\s*\S+")
+# inline marks, in order: images and links keep their words, emphasis and code keep their text
+_MD_INLINE = (
+    (re.compile(r"!\[([^\]]*)\]\([^)]*\)"), r"\1"),
+    (re.compile(r"\[([^\]]+)\]\((?:[^()]|\([^)]*\))*\)"), r"\1"),
+    (re.compile(r"\[([^\]]+)\]\[[^\]]*\]"), r"\1"),
+    (re.compile(r"<((?:https?://|mailto:)[^>\s]+)>"), r"\1"),
+    (re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1"), r"\2"),
+    (re.compile(r"(?<![\w*])\*(?=[^\s*])(.+?)(?<=[^\s*])\*(?![\w*])"), r"\1"),
+    (re.compile(r"(?<![\w_])_(?=[^\s_])(.+?)(?<=[^\s_])_(?![\w_])"), r"\1"),
+    (re.compile(r"~~(?=\S)(.+?)(?<=\S)~~"), r"\1"),
+    (re.compile(r"`+([^`]+?)`+"), r"\1"),
+    (re.compile(r"\\([\\`*_{}\[\]()#+\-.!>|~])"), r"\1"),
+)
+
+
+def _md_inline(line: str) -> str:
+    for pattern, replacement in _MD_INLINE:
+        line = pattern.sub(replacement, line)
+    return line
+
+
+def strip_markdown(raw: str) -> tuple[list[str], str | None]:
+    """(paragraphs, first heading) of Markdown source, its marks removed: text as a reader sees it.
+
+    Headings and list items become paragraphs of their own (as in the extracted text of other
+    formats); link and image syntax keeps its words and drops the address; emphasis and code marks
+    go. Offsets are then taken in the text these paragraphs make, like any other document's.
+    """
+    paragraphs: list[str] = []
+    current: list[str] = []
+    heading = None
+    in_code = False
+
+    def close() -> None:
+        if current:
+            paragraphs.append(" ".join(current))
+            current.clear()
+
+    for line in raw.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        if _MD_FENCE.match(line):
+            close()
+            in_code = not in_code
+            continue
+        if in_code:
+            current.append(line)
+            continue
+        if not line.strip():
+            close()
+            continue
+        if _MD_SETEXT.match(line) and current:
+            text = " ".join(current)
+            current.clear()
+            paragraphs.append(text)
+            heading = heading or text
+            continue
+        if _MD_RULE.match(line) or _MD_REFERENCE.match(line):
+            close()
+            continue
+        line = _MD_QUOTE.sub("", line)
+        if match := _MD_HEADING.match(line):
+            close()
+            text = _md_inline(match.group(1))
+            paragraphs.append(text)
+            heading = heading or _tidy(text)
+            continue
+        if _MD_BULLET.match(line) or _MD_NUMBERED.match(line):
+            close()
+            line = _MD_BULLET.sub("", line)
+        current.append(_md_inline(line))
+    close()
+    return paragraphs, heading
+
+
+def _markdown(path: Path) -> ExtractedDocument:
+    try:
+        raw = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise UnsupportedDocument(f"{path.name}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    paragraphs, heading = strip_markdown(raw)
+    text = _join_paragraphs(paragraphs)
+    if not text:
+        raise UnsupportedDocument(f"{path.name}: the file is empty")
+    title = (heading or text.split("\n", 1)[0])[:200] or None
+    return ExtractedDocument(text=text, pages=(), title=title, published=None)
+
+
+_EXTRACTORS = {".pdf": _pdf, ".html": _html, ".htm": _html, ".docx": _docx, ".txt": _plain, ".md": _markdown}
 
 
 def extract_text(path: Path, ocr: str | None = None) -> ExtractedDocument:

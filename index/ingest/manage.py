@@ -23,7 +23,7 @@ from typing import Callable
 import yaml
 
 from index.errors import CorpusConflict, CorpusError, DocumentNotFound, UnsupportedDocument
-from index.ingest.corpus import GROUP, METADATA_FILE, Document, document_from_entry, is_slug, kind_problem, load_corpus, read_entries
+from index.ingest.corpus import GROUP, METADATA_FILE, Document, check_url, document_from_entry, is_slug, kind_problem, load_corpus, read_entries
 from index.ingest.extract import SUPPORTED_SUFFIXES, ExtractedDocument, extract_text_isolated
 from index.ingest.lock import corpus_lock
 
@@ -40,6 +40,7 @@ class Overrides:
     publisher: str | None = None
     doc_id: str | None = None
     access: tuple[str, ...] = ()  # groups that may see the document; () for everyone
+    url: str | None = None  # where it was published; checked by index.ingest.corpus.check_url
 
     def problems(self) -> list[str]:
         """What is wrong with these overrides, checked before any file is read or written."""
@@ -52,6 +53,10 @@ class Overrides:
         bad = [g for g in self.access if not GROUP.match(g)]
         if bad:
             out.append(f"access group(s) {', '.join(map(repr, bad))} must be 1-64 letters, digits or - _ . @")
+        try:
+            check_url(self.url)
+        except ValueError as exc:
+            out.append(str(exc))
         return out
 
 
@@ -133,6 +138,8 @@ def plan_additions(
         }
         if overrides.access:
             entry["access"] = list(overrides.access)
+        if overrides.url:
+            entry["url"] = overrides.url
         taken_ids.add(doc_id)
         taken_files.add(file_name)
         seen_hashes[digest] = doc_id
@@ -241,8 +248,8 @@ def _add_documents(corpus_dir: Path, paths: list[Path], overrides: Overrides, re
     files = expand_paths(paths)
     if not files:
         raise CorpusError(f"no supported files ({', '.join(SUPPORTED_SUFFIXES)}) in {', '.join(map(str, paths))}")
-    if (overrides.doc_id or overrides.title) and len(files) > 1:
-        raise CorpusError("--title and --doc-id name one document; give one file with them")
+    if (overrides.doc_id or overrides.title or overrides.url) and len(files) > 1:
+        raise CorpusError("--title, --doc-id and --url name one document; give one file with them")
     extracted: list[tuple[Path, ExtractedDocument | UnsupportedDocument]] = []
     for path in files:
         try:

@@ -80,6 +80,7 @@ def upload_document(
     access: Annotated[
         list[str] | None, Form(description="A group that may see the document (repeat the field for several); none: everyone allowed on the service.")
     ] = None,
+    url: Annotated[str | None, Form(description="Where the document was published (http or https)")] = None,
 ) -> AddedDocument:
     """Add one document (same as `inspectqa corpus add`): 413 over the size limit, 415 for other types,
     409 when its text is already in the corpus, 422 when it cannot be read (encrypted, corrupt, no text);
@@ -88,7 +89,7 @@ def upload_document(
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit + _CHUNK:  # refuse before reading the body
         raise HTTPException(413, f"upload larger than the {limit} byte limit (INSPECTQA_MAX_UPLOAD_BYTES)")
-    overrides = Overrides(title=title, published=published, kind=kind, publisher=publisher, doc_id=doc_id, access=tuple(access or ()))
+    overrides = Overrides(title=title, published=published, kind=kind, publisher=publisher, doc_id=doc_id, access=tuple(access or ()), url=url)
     # checked before any file is written: a doc_id becomes a file name in the corpus folder
     if problems := overrides.problems():
         raise HTTPException(422, "; ".join(problems))

@@ -27,6 +27,7 @@ def _summary(doc, passage_count: int) -> dict:
         "kind": doc.kind,
         "published": doc.published_iso,
         "passage_count": passage_count,
+        "url": doc.url,
     }
 
 

@@ -1,4 +1,5 @@
-"""POST /feedback (a thumbs up/down on one answer) and GET /admin/feedback/export (CSV or JSON for review, admin only).
+"""POST /feedback (a thumbs up/down on one answer), PATCH /feedback/{id} (its comment, added later) and
+GET /admin/feedback/export (CSV or JSON for review, admin only).
 
 Feedback holds colleagues' questions and comments, which may name children and staff: only an admin
 key reads it back, a page at a time."""
@@ -7,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from fastapi.exceptions import HTTPException
@@ -15,7 +16,7 @@ from fastapi.exceptions import HTTPException
 from service.access import require_admin
 from service.deps import Answerer, CallerAccess
 from service.feedback import FeedbackStore, NewFeedback, to_csv
-from service.schemas import ErrorResponse, FeedbackRequest, FeedbackSaved
+from service.schemas import ErrorResponse, FeedbackRequest, FeedbackSaved, FeedbackUpdate
 
 router = APIRouter(tags=["feedback"])
 
@@ -42,6 +43,15 @@ def post_feedback(body: FeedbackRequest, store: Store, answerer: Answerer, acces
         raise HTTPException(422, f"citations: unknown doc_id(s) {shown}; send the doc_id of each citation shown")
     item = NewFeedback(body.question, body.answer, body.answerable, body.rating, body.comment, tuple(body.citations))
     saved = store.add(item)  # FeedbackStoreError -> 503 in service/errors.py
+    return FeedbackSaved(id=saved.id, created_at=saved.created_at, edit_token=saved.edit_token)
+
+
+@router.patch("/feedback/{feedback_id}", response_model=FeedbackSaved, responses={**_ERRORS, 404: {"model": ErrorResponse}})
+def update_feedback(body: FeedbackUpdate, store: Store, feedback_id: int = Path(ge=1, le=2**63 - 1)) -> FeedbackSaved:
+    """Add or change the comment (or the rating) of a rating this caller saved, by its edit token
+    (FeedbackNotFound -> 404 in service/errors.py, for an unknown id and a wrong token alike)."""
+    comment = body.comment.strip() if body.comment is not None else None
+    saved = store.update(feedback_id, body.edit_token, body.rating, comment or None, clear_comment=comment == "")
     return FeedbackSaved(id=saved.id, created_at=saved.created_at)
 
 

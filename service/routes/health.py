@@ -6,7 +6,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from service.deps import State
-from service.errors import error_response, without_paths
+from service.errors import error_response
 
 router = APIRouter(tags=["health"])
 
@@ -22,7 +22,7 @@ async def healthz() -> dict:
 async def readyz(state: State) -> JSONResponse:
     """200 once the index is loaded; 503 with the reason when it is not."""
     if state.answerer is None:
-        return error_response(503, "index_not_ready", without_paths(f"the index is not loaded: {state.not_ready_reason}"))
+        return error_response(503, "index_not_ready", f"the index is not loaded: {state.not_ready_reason}")
     manifest = state.answerer.index.manifest
     return JSONResponse(
         {"status": "ready", "passages": manifest.passage_count, "documents": manifest.document_count, "built_at": manifest.built_at, "model": manifest.model}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import mimetypes
 from pathlib import Path
 
@@ -36,10 +37,13 @@ router = APIRouter(include_in_schema=False)
 
 @router.api_route("/", methods=["GET", "HEAD"])
 def chat_page(request: Request) -> HTMLResponse:
-    # the one setting the page needs, as an attribute (the CSP forbids inline script)
-    hours = request.app.state.service.settings.chat_history_hours
-    html = (STATIC_DIR / "index.html").read_text(encoding="utf-8").replace("<html ", f'<html data-history-hours="{hours:g}" ', 1)
-    return HTMLResponse(html, headers=PAGE_HEADERS)
+    """The page, with the settings it needs as attributes (the CSP forbids inline script): how long it keeps a
+    conversation (INSPECTQA_CHAT_HISTORY_HOURS) and whom to name when sign-in fails (INSPECTQA_SUPPORT_CONTACT)."""
+    settings = request.app.state.service.settings
+    page = (STATIC_DIR / "index.html").read_text(encoding="utf-8")
+    page = page.replace("<html ", f'<html data-history-hours="{settings.chat_history_hours:g}" ', 1)
+    page = page.replace('data-contact=""', f'data-contact="{html.escape(settings.support_contact, quote=True)}"', 1)
+    return HTMLResponse(page, headers=PAGE_HEADERS)
 
 
 class _StaticWithHeaders(StaticFiles):

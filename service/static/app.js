@@ -61,6 +61,8 @@
   let turns = loadTurns();
   let topic = loadTopic();
   let busy = false;
+  let signInNeeded = false;
+  const documentInfo = new Map(); // doc_id -> GET /documents entry (its url among others)
   let panelOpener = null;
   let panelRequest = 0;
   const documentCache = new Map();
@@ -164,6 +166,10 @@
     } catch {
       payload = null;
     }
+    if (response.status === 401) {
+      showSignIn();
+      throw new RequestError(signInMessage());
+    }
     if (!response.ok) {
       const error = payload && payload.error;
       if (error && typeof error.message === "string") {
@@ -217,6 +223,67 @@
   function answerPage(c) {
     const first = (c.highlights || []).find((h) => h.page);
     return first ? first.page : c.page || null;
+  }
+
+  // only http(s) addresses become links: a javascript: URL in documents.yaml must never run here
+  function safeUrl(url) {
+    if (typeof url !== "string") return null;
+    try {
+      const parsed = new URL(url);
+      return parsed.protocol === "http:" || parsed.protocol === "https:" ? parsed.href : null;
+    } catch {
+      return null;
+    }
+  }
+
+  function originalLink(docId) {
+    const info = documentInfo.get(docId);
+    const url = info && safeUrl(info.url);
+    if (!url) return null;
+    return el("a", {
+      class: "original", href: url, target: "_blank", rel: "noopener noreferrer",
+      onclick: (event) => event.stopPropagation(), // the card's own click opens the panel
+    }, "Original", el("span", { class: "visually-hidden" }, " (opens in a new tab)"));
+  }
+
+  // the reply's confidence, when the service gives one: a label, or an object carrying one
+  function confidenceLabel(r) {
+    const c = r && r.confidence;
+    // a number in [0, 1] (POST /ask): the same cut-off as the answer's own "low confidence" mark
+    if (typeof c === "number") return c >= 0.8 ? "high" : c >= LOW_CONFIDENCE ? "medium" : "low";
+    if (typeof c === "string" && c) return c;
+    if (c && typeof c === "object" && typeof c.label === "string" && c.label) return c.label;
+    return null;
+  }
+
+  // "Ofsted · 2019-11-01 · page 3": what a member of staff needs to find the source again
+  function sourceFacts(c) {
+    const facts = [];
+    if (c.publisher) facts.push(el("span", { class: "publisher" }, c.publisher));
+    if (c.kind) facts.push(el("span", { class: "kind" }, c.kind));
+    facts.push(el("span", { class: "date" }, dateText(c.published)));
+    const page = answerPage(c);
+    if (page) facts.push(el("span", { class: "page" }, `p. ${page}`));
+    const out = [];
+    facts.forEach((fact, i) => out.push(...(i ? [" · ", fact] : [fact])));
+    return out;
+  }
+
+  // ---- sign-in -------------------------------------------------------------------------------
+  function signInMessage() {
+    const contact = (document.documentElement.dataset.contact || "").trim();
+    return "This service expects you to be signed in through the intranet's single sign-on, and this page was not opened through it. " +
+      "Open Inspection QA from the intranet link" + (contact ? `, or ask ${contact} for access.` : ", or ask whoever runs the intranet for access.");
+  }
+
+  function showSignIn() {
+    if (signInNeeded) return;
+    signInNeeded = true;
+    const notice = $("sign-in");
+    notice.replaceChildren(el("p", { class: "sign-in-title" }, "Sign-in needed"), el("p", {}, signInMessage()));
+    notice.hidden = false;
+    ui.question.disabled = true;
+    ui.send.disabled = true;
   }
 
   function describeFilters(filters) {
@@ -399,7 +466,10 @@
       const title = r.answerable ? "Sources" : "Closest passages (not an answer)";
       reply.append(el("h4", { class: "cards-title" }, title));
       const cards = el("ol", { class: "cards" });
-      for (const c of r.citations) cards.append(renderCard(c, turn, r.answerable));
+      // cards in the service's rank order, which is the order of [n]; no score is shown, so none can disagree with it
+      const used = new Set(r.answerable ? answerPieces(r.answer).map((p) => p.n) : []);
+      const confidence = confidenceLabel(r);
+      for (const c of r.citations) cards.append(renderCard(c, turn, r.answerable, used.has(c.n) ? confidence : null));
       reply.append(cards);
     }
 
@@ -530,7 +600,8 @@
     return el("div", { class: "related-block" }, el("p", { class: "label" }, "Related, but not an answer"), list);
   }
 
-  function renderCard(c, turn, answerable) {
+  function renderCard(c, turn, answerable, confidence) {
+    const original = originalLink(c.doc_id);
     const passage = el("blockquote", { class: "passage" });
     appendMarked(passage, c.text, c.start, c.highlights, "hl");
     const open = (event) => {
@@ -542,11 +613,11 @@
         el("span", { class: "card-n", "aria-hidden": "true" }, `[${c.n}]`),
         el("button", { type: "button", class: "card-title", "aria-label": `[${c.n}] ${c.title}: open the document at this passage` }, c.title)),
       el("p", { class: "card-meta" },
-        el("span", { class: "kind" }, c.kind), " · ",
-        el("span", { class: "date" }, dateText(c.published)), " · ",
-        answerPage(c) ? el("span", { class: "page" }, `p. ${answerPage(c)}`) : null,
-        answerPage(c) ? " · " : null,
-        el("span", { class: "score" }, `score ${Number(c.score).toFixed(2)}`),
+        ...sourceFacts(c),
+        confidence ? " · " : null,
+        confidence ? el("span", { class: "confidence" }, `answer confidence: ${confidence}`) : null,
+        original ? " · " : null,
+        original,
         answerable ? null : " ",
         answerable ? null : el("span", { class: "badge" }, "not an answer")),
       passage);
@@ -565,67 +636,73 @@
     return el("div", { class: "actions" }, el("div", { class: "copy-row" }, copy, status), renderFeedback(turn));
   }
 
+  // One click on a thumb saves the rating at once ("Saved"); a comment then updates the same record.
   function renderFeedback(turn) {
     const box = el("div", { class: "feedback", role: "group", "aria-label": "Feedback on this answer" });
-    const saved = turn.feedback && turn.feedback.saved;
-    if (saved) {
-      box.append(el("p", { class: "small feedback-thanks", tabindex: "-1" },
-        `Thank you: your feedback (${turn.feedback.rating === "up" ? "helpful" : "not helpful"}) was saved.`));
-      return box;
-    }
     const commentId = `comment-${turn.id}`;
     const comment = el("textarea", { id: commentId, rows: 2, maxlength: 2000, class: "comment" });
-    const status = el("span", { class: "small", role: "status" });
-    const details = el("div", { class: "feedback-more", hidden: true },
-      el("label", { for: commentId }, "Comment (optional)"), comment,
-      el("button", { type: "button", class: "send-feedback", onclick: () => sendFeedback(turn, comment.value, status, send) }, "Send feedback"));
-    const send = details.querySelector(".send-feedback");
+    comment.value = (turn.feedback && turn.feedback.comment) || "";
+    const status = el("span", { class: "small feedback-status", role: "status" });
+    const saveComment = el("button", { type: "button", class: "secondary send-comment" }, "Save comment");
+    const details = el("div", { class: "feedback-more", hidden: !(turn.feedback && turn.feedback.id) },
+      el("label", { for: commentId }, "Comment (optional)"), comment, saveComment);
     const thumbs = [["up", "Helpful"], ["down", "Not helpful"]].map(([rating, label]) =>
       el("button", {
-        type: "button", class: `thumb thumb-${rating}`, "aria-pressed": "false",
-        onclick: (event) => {
-          turn.pendingRating = rating;
-          saveTurns();
-          for (const t of box.querySelectorAll(".thumb")) t.setAttribute("aria-pressed", String(t === event.currentTarget));
-          details.hidden = false;
-          comment.focus();
-        },
+        type: "button", class: `thumb thumb-${rating}`,
+        "aria-pressed": String(Boolean(turn.feedback && turn.feedback.rating === rating)),
+        onclick: () => rate(turn, rating, { box, details, status }),
       }, el("span", { class: `icon icon-${rating}`, "aria-hidden": "true" }), label));
-    box.append(el("span", { class: "small" }, "Was this useful? "), ...thumbs, details, status);
-    if (turn.pendingRating) {
-      // chosen before a reload but not sent yet
-      box.querySelector(`.thumb-${turn.pendingRating}`).setAttribute("aria-pressed", "true");
-      details.hidden = false;
-    }
+    saveComment.addEventListener("click", () => sendComment(turn, comment.value, { status, button: saveComment }));
+    box.append(el("span", { class: "small" }, "Was this useful? "), ...thumbs, status, details);
     return box;
   }
 
-  async function sendFeedback(turn, comment, status, button) {
-    if (!turn.pendingRating) return;
-    const r = turn.response;
-    const body = {
-      question: turn.question,
-      answer: r.answer,
-      answerable: r.answerable,
-      rating: turn.pendingRating,
-      citations: r.citations.map((c) => c.doc_id),
-    };
-    if (comment.trim()) body.comment = comment.trim();
-    button.disabled = true;
-    status.textContent = "Sending…";
+  async function rate(turn, rating, { box, details, status }) {
+    const buttons = [...box.querySelectorAll(".thumb")];
+    if (buttons.some((b) => b.disabled)) return; // one save at a time: a double click is one rating
+    for (const b of buttons) b.disabled = true;
+    status.textContent = "Saving…";
     try {
-      const saved = await requestJSON("/feedback", { method: "POST", body: JSON.stringify(body) });
-      turn.feedback = { rating: body.rating, comment: body.comment || null, saved: saved.id };
-      delete turn.pendingRating;
-      saveTurns();
-      const fresh = replaceTurn(turn);
-      const thanks = fresh.querySelector(".feedback-thanks");
-      if (thanks) {
-        thanks.focus(); // the button that had focus is gone with the form
-        announce(thanks.textContent);
+      if (turn.feedback && turn.feedback.id) {
+        await requestJSON(`/feedback/${turn.feedback.id}`, {
+          method: "PATCH", body: JSON.stringify({ edit_token: turn.feedback.token, rating }),
+        });
+        turn.feedback.rating = rating;
+      } else {
+        const r = turn.response;
+        const body = {
+          question: turn.question, answer: r.answer, answerable: r.answerable, rating,
+          citations: r.citations.map((c) => c.doc_id),
+        };
+        const saved = await requestJSON("/feedback", { method: "POST", body: JSON.stringify(body) });
+        turn.feedback = { id: saved.id, token: saved.edit_token, rating, comment: null };
       }
+      saveTurns();
+      for (const b of buttons) b.setAttribute("aria-pressed", String(b.classList.contains(`thumb-${rating}`)));
+      status.textContent = "Saved";
+      details.hidden = false;
+      details.scrollIntoView({ block: "nearest" });
     } catch (err) {
       status.textContent = err.message;
+    } finally {
+      for (const b of buttons) b.disabled = false;
+    }
+  }
+
+  async function sendComment(turn, text, { status, button }) {
+    if (!turn.feedback || !turn.feedback.id) return;
+    button.disabled = true;
+    status.textContent = "Saving…";
+    try {
+      await requestJSON(`/feedback/${turn.feedback.id}`, {
+        method: "PATCH", body: JSON.stringify({ edit_token: turn.feedback.token, comment: text.trim() }),
+      });
+      turn.feedback.comment = text.trim() || null;
+      saveTurns();
+      status.textContent = "Saved, with your comment";
+    } catch (err) {
+      status.textContent = err.message;
+    } finally {
       button.disabled = false;
     }
   }
@@ -650,7 +727,9 @@
     ui.panel.hidden = false;
     ui.layout.classList.add("with-doc");
     ui.docTitle.textContent = citation.title;
-    ui.docMeta.textContent = `${citation.kind} · ${dateText(citation.published)} · passage [${citation.n}], characters ${citation.start}–${citation.end}`;
+    ui.docMeta.replaceChildren(...sourceFacts(citation), ` · passage [${citation.n}] highlighted`);
+    const original = originalLink(citation.doc_id);
+    if (original) ui.docMeta.append(" · ", original);
     ui.pdfBar.hidden = true;
     ui.docPdf.hidden = true;
     ui.docText.hidden = false;
@@ -808,11 +887,13 @@
     try {
       docs = await requestJSON("/documents");
     } catch (err) {
-      ui.filterDocsEmpty.textContent = `Could not load the document list: ${err.message}`;
+      ui.filterDocsEmpty.textContent = signInNeeded ? "Sign in to see the documents." : `Could not load the document list: ${err.message}`;
       return;
     }
     ui.filterDocsEmpty.remove();
     const kinds = [];
+    for (const d of docs) documentInfo.set(d.doc_id, d);
+    if (turns.some((t) => t.response) && docs.some((d) => d.url)) renderAll(); // earlier answers get their "Original" links
     for (const d of docs) {
       const id = `doc-${d.doc_id}`;
       ui.filterDocs.append(
@@ -853,8 +934,8 @@
   // ---- asking --------------------------------------------------------------------------------
   function setBusy(state) {
     busy = state;
-    ui.question.disabled = state;
-    ui.send.disabled = state;
+    ui.question.disabled = state || signInNeeded;
+    ui.send.disabled = state || signInNeeded;
     ui.status.textContent = state ? "searching…" : "";
     ui.turns.setAttribute("aria-busy", String(state));
   }
@@ -883,14 +964,15 @@
     setBusy(false);
     saveTurns();
     const rendered = replaceTurn(turn);
-    rendered.scrollIntoView({ block: "nearest" });
+    // the answer's top, not the question box: on a phone the box sits screens below a long answer
+    rendered.querySelector(".reply").scrollIntoView({ block: "start" });
     if (turn.error) announce(`No answer: ${turn.error}`);
     else if (turn.response.answerable) {
       const searched = turn.response.searched_for && turn.response.searched_for !== question ? ` Searched for: ${turn.response.searched_for}.` : "";
       announce(`Answer: ${turn.response.answer}${searched}`);
     }
     else announce(`${ABSTAIN_MESSAGE} ${turn.response.citations.length} closest passages are shown.`);
-    ui.question.focus();
+    ui.question.focus({ preventScroll: true });
   }
 
   function submit() {
