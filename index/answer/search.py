@@ -46,7 +46,7 @@ def allowed_passages(index: InspectionIndex, filters: SearchFilters) -> np.ndarr
         raise UnknownDocument(f"unknown doc_id(s): {', '.join(unknown)}; GET /documents lists the known ones")
 
     def keep(doc_id: str) -> bool:
-        doc = index.documents[doc_id]
+        doc = index.documents.metadata(doc_id)  # no text decoded: every document is looked at
         if filters.doc_ids and doc_id not in filters.doc_ids:
             return False
         if filters.kinds and doc.kind not in filters.kinds:
@@ -60,9 +60,9 @@ def allowed_passages(index: InspectionIndex, filters: SearchFilters) -> np.ndarr
             return False
         return True
 
-    kept_docs = [doc_id for doc_id in index.documents if keep(doc_id)]
+    kept_docs = [index.documents.number(doc_id) for doc_id in index.documents if keep(doc_id)]
     # passage ids are row numbers, so the rows whose document is kept are the allowed ids
-    return np.flatnonzero(np.isin(index.passage_doc_ids, kept_docs)).astype(np.int64)
+    return np.flatnonzero(np.isin(index.passage_doc_numbers, kept_docs)).astype(np.int64)
 
 
 def _bm25_ranking(scores: np.ndarray, allowed: np.ndarray | None, k: int):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import Counter
+import numpy as np
 
 from fastapi import APIRouter
 from fastapi.exceptions import HTTPException
@@ -27,8 +27,10 @@ def _summary(doc, passage_count: int) -> dict:
 @router.get("/documents", response_model=list[DocumentSummary])
 def list_documents(answerer: Answerer) -> list[DocumentSummary]:
     """Every indexed document."""
-    counts = Counter(p.doc_id for p in answerer.index.passages)
-    return [DocumentSummary(**_summary(d, counts[d.doc_id])) for d in answerer.index.documents.values()]
+    documents = answerer.index.documents
+    # passages per document from the doc-number column: no passage text is read
+    counts = np.bincount(answerer.index.passage_doc_numbers, minlength=len(documents))
+    return [DocumentSummary(**_summary(documents.metadata(doc_id), int(counts[n]))) for n, doc_id in enumerate(documents.doc_ids)]
 
 
 @router.get("/documents/{doc_id}", response_model=DocumentOut, responses={404: {"model": ErrorResponse}})
@@ -37,5 +39,5 @@ def get_document(doc_id: str, answerer: Answerer) -> DocumentOut:
     doc = answerer.index.documents.get(doc_id)
     if doc is None:
         raise HTTPException(404, f"no document {doc_id!r}; GET /documents lists the known ones")
-    count = int((answerer.index.passage_doc_ids == doc_id).sum())
+    count = int((answerer.index.passage_doc_numbers == answerer.index.documents.number(doc_id)).sum())
     return DocumentOut(**_summary(doc, count), text=doc.text)
