@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install index run test eval load bench bench-scale clean
+.PHONY: install index run run-pg test eval load bench bench-scale clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,8 +33,15 @@ eval: index
 load: index
 	$(PY) -m eval.load --serve --clients 50 --duration 30 --json var/load-report.json
 
+# the suite on FAISS, then the API tests and the quality gate on PostgreSQL + pgvector (embedded, pgserver)
 test: $(STAMP)
 	$(PY) -m pytest
+	$(PY) -m pytest --vector-store=pgvector tests/test_api.py tests/test_quality_gate.py
+
+# the service on PostgreSQL + pgvector: an embedded server under var/pgdata unless INSPECTQA_DATABASE_URL is set
+run-pg: $(STAMP)
+	INSPECTQA_VECTOR_STORE=pgvector $(VENV)/bin/inspectqa index build
+	INSPECTQA_VECTOR_STORE=pgvector INSPECTQA_AUTH=$${INSPECTQA_AUTH:-off} $(VENV)/bin/inspectqa serve --host 127.0.0.1 --port 8000
 
 # ratios of service time to raw encoder time, build/start-up/memory, and the 100k scale set (< 10 min)
 bench: $(STAMP)

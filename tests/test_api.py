@@ -180,3 +180,9 @@ def test_dev_questions_find_gold_quotes_in_top_5_over_http(live_server, dev_ques
             citations = http.post("/ask", json={"question": q["question"], "top_k": 5}).json()["citations"]
             hits += any(quote_found(e["quote"], c["text"]) for e in q["evidence"] for c in citations)
     assert hits >= 28, f"only {hits} of {len(answerable)} answerable dev questions had a gold quote in the top 5"
+
+
+def test_the_index_is_searched_in_the_configured_vector_store(built_index, vector_store):
+    # `make test` runs this file twice: FAISS, then --vector-store=pgvector on an embedded PostgreSQL
+    assert built_index.manifest.vector_store == vector_store
+    assert type(built_index.vectors).__name__ == {"faiss": "FaissBackend", "pgvector": "PgVectorBackend"}[vector_store]

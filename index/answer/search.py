@@ -90,7 +90,7 @@ def search_passages(
     if allowed is not None and len(allowed) == 0:
         return []
     k = min(max(candidates, top_k), len(index.passages) if allowed is None else len(allowed))
-    dense = index.vectors.search(query.vector, k, allowed)
+    dense = index.vectors.search(query.vector, k, allowed, filters=None if filters.is_empty() else filters)
     lexical_scores = bm25_scores(index.bm25, query.tokens)
     lexical = _bm25_ranking(lexical_scores, allowed, k)
 

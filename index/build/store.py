@@ -70,6 +70,7 @@ class IndexManifest:
     sentence_count: int
     faiss_search_params: str = ""  # nprobe / efSearch applied after loading; absent from older manifests
     boilerplate_count: int = 0
+    vector_store: str = "faiss"  # faiss: faiss.index in the directory; pgvector: pgvector.json names the build table
 
     @classmethod
     def from_json(cls, data: dict) -> "IndexManifest":
@@ -86,6 +87,7 @@ class IndexManifest:
             "model": settings.model,
             "chunk_size": settings.chunk_size,
             "chunk_overlap": settings.chunk_overlap,
+            "vector_store": settings.vector_store,
         }
         return [
             f"{name}: index built with {getattr(self, name)!r}, service configured with {value!r}"
@@ -292,6 +294,15 @@ def stored_vectors(index_dir: Path, model: str) -> dict[str, np.ndarray]:
         return {}
 
 
+def load_vectors(index_dir: Path, manifest: IndexManifest, settings: Settings) -> VectorBackend:
+    """The vector store the index was built into."""
+    if manifest.vector_store == "pgvector":
+        from index.build.pgvector_store import PgVectorBackend
+
+        return PgVectorBackend.load(index_dir, settings)
+    return FaissBackend.load(index_dir, manifest.faiss_search_params)
+
+
 def load_index(index_dir: Path, settings: Settings, check_settings: bool = True) -> InspectionIndex:
     """Load the index at `index_dir`, checking it was built the way `settings` says to search it."""
     index_dir = Path(index_dir).resolve()
@@ -320,7 +331,7 @@ def load_index(index_dir: Path, settings: Settings, check_settings: bool = True)
         passage_sentences = PassageSentences(passage_rows)
         passage_vectors = np.load(index_dir / "passage_vectors.npy", mmap_mode="r", allow_pickle=False)
         sentence_vectors = np.load(index_dir / "sentence_vectors.npy", mmap_mode="r", allow_pickle=False)
-        vectors = FaissBackend.load(index_dir, manifest.faiss_search_params)
+        vectors = load_vectors(index_dir, manifest, settings)
         bm25 = load_bm25(index_dir / "bm25")
         lexicon = Lexicon.from_json(json.loads((index_dir / "lexicon.json").read_text(encoding="utf-8")))
         boilerplate = [str(r["text"]) for r in _read_jsonl(index_dir / "boilerplate.jsonl")]
@@ -330,7 +341,7 @@ def load_index(index_dir: Path, settings: Settings, check_settings: bool = True)
     counts = {
         PASSAGES_FILE: (len(passages), manifest.passage_count),
         "passage_vectors.npy": (len(passage_vectors), manifest.passage_count),
-        "faiss.index": (len(vectors), manifest.passage_count),
+        manifest.vector_store: (len(vectors), manifest.passage_count),
         "bm25": (int(bm25.scores["num_docs"]), manifest.passage_count),
         SENTENCES_FILE: (len(sentences), manifest.sentence_count),
         "sentence_vectors.npy": (len(sentence_vectors), manifest.sentence_count),
