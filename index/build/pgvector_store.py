@@ -222,19 +222,25 @@ class PgVectorBackend:
 
     def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None, filters=None) -> list[tuple[int, float]]:
         conn = self._conn()
-        if self._iterative is None:
-            self._iterative = _pgvector_version(conn) >= (0, 8, 0)
+        # session settings once per connection and one autocommitted SELECT per query: each extra
+        # statement is a round trip, which on a busy machine costs more than the search itself
+        if getattr(self._local, "ef", None) is None:
+            if self._iterative is None:
+                self._iterative = _pgvector_version(conn) >= (0, 8, 0)
+            if self._iterative:
+                conn.execute("SET hnsw.iterative_scan = relaxed_order")
+        ef = max(self.ef_search, min(k, 1000))
+        if getattr(self._local, "ef", None) != ef:
+            conn.execute(f"SET hnsw.ef_search = {ef}")
+            self._local.ef = ef
         where, params = filter_sql(filters, allowed)
         vector = np.asarray(query, dtype=np.float32).reshape(-1)
         sql = f"SELECT id, -(embedding <#> %s) FROM {self.table}{where} ORDER BY embedding <#> %s LIMIT %s"
         args = [vector, *params, vector, k]
-        with conn.transaction():
-            conn.execute(f"SET LOCAL hnsw.ef_search = {max(self.ef_search, min(k, 1000))}")
-            if where and self._iterative:
-                conn.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
-            rows = conn.execute(sql, args).fetchall()
-            if where and len(rows) < k:
-                # the HNSW scan ran out of candidates before k rows passed the filter: search the filtered rows exactly
+        rows = conn.execute(sql, args).fetchall()
+        if where and len(rows) < k:
+            # the HNSW scan ran out of candidates before k rows passed the filter: search the filtered rows exactly
+            with conn.transaction():
                 conn.execute("SET LOCAL enable_indexscan = off")
                 rows = conn.execute(sql, args).fetchall()
         return sorted(((int(i), float(s)) for i, s in rows), key=lambda r: (-r[1], r[0]))
