@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import logging
 import threading
 import uuid
 from pathlib import Path
@@ -32,6 +33,7 @@ from index.settings import Settings
 FILE = "pgvector.json"  # in the index directory: which build table this index searches
 HNSW_M = 16
 HNSW_EF_CONSTRUCTION = 64
+logging.getLogger("pgserver").setLevel(logging.WARNING)  # it logs every start and stop at INFO
 _servers: dict[Path, object] = {}  # embedded servers kept alive for this process
 _servers_lock = threading.Lock()
 
