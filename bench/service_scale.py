@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.common import VAR, dir_size_mib, http_json, percentiles_ms, raw_encode, rss_mib, served
+from bench.common import VAR, _status_kib, dir_size_mib, http_json, percentiles_ms, raw_encode, rss_mib, served
 
 PASSAGES_PER_DOCUMENT = 40
 ASKS = 1000
@@ -43,6 +43,8 @@ class ServiceScale:
     startup_seconds: float
     rss_start_mib: float
     rss_after_asks_mib: float
+    rss_anon_after_asks_mib: float  # the process's own memory; the rest of RSS is clean pages of mapped index files
+    rss_file_after_asks_mib: float
     asks: int
     ask_p50_ms: float
     ask_p95_ms: float
@@ -216,10 +218,11 @@ def service_at(n: int, real: np.ndarray, log=print, asks: int = ASKS) -> Service
             if (i + 1) % 250 == 0:
                 log(f"n={n}: {i + 1} asks, p50 so far {percentiles_ms(times)[0]:.1f} ms, RSS {rss_mib(server.proc.pid):.0f} MiB")
         rss_after = rss_mib(server.proc.pid)
+        anon, file_backed = _status_kib(server.proc.pid, "RssAnon") / 1024, _status_kib(server.proc.pid, "RssFile") / 1024
         ready = server.ready_seconds
     ask50, ask95 = percentiles_ms(times)
     enc50, enc95 = percentiles_ms(encode_times)
-    result = ServiceScale(n, documents, sentences, write_seconds, dir_size_mib(out), ready, rss_start, rss_after, len(asked),
+    result = ServiceScale(n, documents, sentences, write_seconds, dir_size_mib(out), ready, rss_start, rss_after, anon, file_backed, len(asked),
                           ask50, ask95, enc50, enc95, answered)
     log(f"n={n}: {result}")
     return result
@@ -229,10 +232,11 @@ def print_service_scale(rows: list[dict]) -> None:
     if not rows:
         return
     print("\n| n | documents | sentences | index on disk MiB | start-up s | RSS after start MiB | RSS after 1,000 asks MiB | "
-          "/ask p50 ms | raw encode p50 ms | p50 ratio | /ask p95 ms | raw encode p95 ms | p95 ratio | answered |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+          "of it anon / file MiB | /ask p50 ms | raw encode p50 ms | p50 ratio | /ask p95 ms | raw encode p95 ms | p95 ratio | answered |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         print(f"| {r['n']:,} | {r['documents']:,} | {r['sentences']:,} | {r['index_mib']:,.0f} | {r['startup_seconds']:.1f} | "
-              f"{r['rss_start_mib']:.0f} | {r['rss_after_asks_mib']:.0f} | {r['ask_p50_ms']:.1f} | {r['encode_p50_ms']:.1f} | "
+              f"{r['rss_start_mib']:.0f} | {r['rss_after_asks_mib']:.0f} | {r.get('rss_anon_after_asks_mib', float('nan')):.0f} / "
+              f"{r.get('rss_file_after_asks_mib', float('nan')):.0f} | {r['ask_p50_ms']:.1f} | {r['encode_p50_ms']:.1f} | "
               f"{r['ask_p50_ms'] / r['encode_p50_ms']:.2f}× | {r['ask_p95_ms']:.1f} | {r['encode_p95_ms']:.1f} | "
               f"{r['ask_p95_ms'] / r['encode_p95_ms']:.2f}× | {r['answered']}/{r['asks']} |")

@@ -43,6 +43,7 @@ from index.build.records import (  # noqa: E402
     SentenceTable,
     TextFile,
     byte_offsets,
+    random_access,
     span_rows,
 )
 from index.errors import IndexCorrupt, IndexNotBuilt, ManifestMismatch  # noqa: E402
@@ -320,8 +321,8 @@ def load_index(index_dir: Path, settings: Settings, check_settings: bool = True)
             described.append(Document(**row, published=published, source_file="", text="", pages=pages))
         text = TextFile(index_dir / TEXT_FILE)
         documents = DocumentTable(described, np.array(text_spans, dtype=np.int64).reshape(-1, 2), text)
-        passage_rows = np.load(index_dir / PASSAGES_FILE, mmap_mode="r", allow_pickle=False)
-        sentence_rows = np.load(index_dir / SENTENCES_FILE, mmap_mode="r", allow_pickle=False)
+        passage_rows = random_access(np.load(index_dir / PASSAGES_FILE, mmap_mode="r", allow_pickle=False))
+        sentence_rows = random_access(np.load(index_dir / SENTENCES_FILE, mmap_mode="r", allow_pickle=False))
         if passage_rows.ndim != 2 or passage_rows.shape[1] != PASSAGE_COLUMNS or sentence_rows.ndim != 2 or sentence_rows.shape[1] != 5:
             raise ValueError("offset arrays have the wrong shape")
         if len(text_spans) and int(np.max(text_spans)) > len(text):
@@ -329,8 +330,8 @@ def load_index(index_dir: Path, settings: Settings, check_settings: bool = True)
         passages = PassageTable(passage_rows, text, documents.doc_ids)
         sentences = SentenceTable(sentence_rows, text, documents.doc_ids)
         passage_sentences = PassageSentences(passage_rows)
-        passage_vectors = np.load(index_dir / "passage_vectors.npy", mmap_mode="r", allow_pickle=False)
-        sentence_vectors = np.load(index_dir / "sentence_vectors.npy", mmap_mode="r", allow_pickle=False)
+        passage_vectors = random_access(np.load(index_dir / "passage_vectors.npy", mmap_mode="r", allow_pickle=False))
+        sentence_vectors = random_access(np.load(index_dir / "sentence_vectors.npy", mmap_mode="r", allow_pickle=False))
         vectors = load_vectors(index_dir, manifest, settings)
         bm25 = load_bm25(index_dir / "bm25")
         lexicon = Lexicon.from_json(json.loads((index_dir / "lexicon.json").read_text(encoding="utf-8")))
