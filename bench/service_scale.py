@@ -190,11 +190,19 @@ def write_index(n: int, real: np.ndarray, out: Path, seed: int = 7, log=print) -
 
 
 def service_at(n: int, real: np.ndarray, log=print, asks: int = ASKS) -> ServiceScale:
-    from index.build.embed import Encoder
-    from index.settings import Settings
-
     out = VAR / f"service_{n}"
     write_seconds, documents, sentences = write_index(n, real, out, log=log)
+    return measure_served(out, write_seconds, log=log, asks=asks)
+
+
+def measure_served(out: Path, write_seconds: float = float("nan"), log=print, asks: int = ASKS) -> ServiceScale:
+    """Start `inspectqa serve` on the index at `out` and put `asks` distinct questions to /ask."""
+    from index.build.embed import Encoder
+    from index.build.store import read_manifest
+    from index.settings import Settings
+
+    manifest = read_manifest(out)
+    n, documents, sentences = manifest.passage_count, manifest.document_count, manifest.sentence_count
     asked = questions(asks)
     encoder = Encoder.for_settings(Settings()).load()
     for q in asked[:20]:
@@ -240,3 +248,12 @@ def print_service_scale(rows: list[dict]) -> None:
               f"{r.get('rss_file_after_asks_mib', float('nan')):.0f} | {r['ask_p50_ms']:.1f} | {r['encode_p50_ms']:.1f} | "
               f"{r['ask_p50_ms'] / r['encode_p50_ms']:.2f}× | {r['ask_p95_ms']:.1f} | {r['encode_p95_ms']:.1f} | "
               f"{r['ask_p95_ms'] / r['encode_p95_ms']:.2f}× | {r['answered']}/{r['asks']} |")
+
+
+if __name__ == "__main__":
+    # python -m bench.service_scale var/bench/service_100000: measure an index written earlier again
+    import sys
+
+    row = asdict(measure_served(Path(sys.argv[1]), log=lambda m: print(f"[{time.strftime('%H:%M:%S')}] {m}", file=sys.stderr, flush=True)))
+    print_service_scale([row])
+    print(json.dumps(row))
