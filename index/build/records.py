@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import mmap
+import os
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
@@ -41,6 +42,67 @@ def random_access(array):
     if isinstance(target, mmap.mmap) and hasattr(mmap, "MADV_RANDOM"):
         target.madvise(mmap.MADV_RANDOM)
     return array
+
+
+class VectorRows:
+    """Rows of a float32 .npy matrix read with `pread` when asked for, never mapped.
+
+    The answer stage reads ~150 scattered sentence vectors a question. Mapped, each page fault also
+    maps the cached pages around it (fault-around), so after a few hundred questions most of the
+    file counts in the process's RSS (1,010 of 1,291 MiB at 100k, docs/performance.md); at 1M the
+    file is 6.6 GiB. Read row by row, only the rows a question needs pass through this process."""
+
+    def __init__(self, path: Path):
+        header = np.load(path, mmap_mode="r", allow_pickle=False)
+        if header.ndim != 2:
+            raise ValueError(f"{Path(path).name} is not a matrix")
+        self.shape, self.dtype, self._offset = header.shape, header.dtype, int(header.offset)
+        self._row_bytes = int(self.shape[1]) * self.dtype.itemsize
+        if os.path.getsize(path) < self._offset + self._row_bytes * self.shape[0]:
+            raise ValueError(f"{Path(path).name} is shorter than its header says")
+        del header
+        self._fd = os.open(path, os.O_RDONLY)
+
+    ndim = 2
+
+    def __len__(self) -> int:
+        return int(self.shape[0])
+
+    def _read(self, first: int, count: int) -> np.ndarray:
+        data = os.pread(self._fd, self._row_bytes * count, self._offset + self._row_bytes * first)
+        return np.frombuffer(data, dtype=self.dtype).reshape(count, self.shape[1])
+
+    def __getitem__(self, key):
+        if isinstance(key, slice):
+            start, stop, step = key.indices(len(self))
+            rows = self._read(start, max(0, stop - start))
+            return rows[::step]
+        if np.ndim(key) == 0:
+            i = int(key)
+            i = i + len(self) if i < 0 else i
+            if not 0 <= i < len(self):
+                raise IndexError(f"no row {i} of {len(self)}")
+            return self._read(i, 1)[0]
+        ids = np.asarray(key, dtype=np.int64).reshape(-1)
+        ids = np.where(ids < 0, ids + len(self), ids)
+        if len(ids) and (ids.min() < 0 or ids.max() >= len(self)):
+            raise IndexError(f"row ids outside 0..{len(self) - 1}")
+        # a passage's sentences are consecutive ids: one read per run of consecutive rows
+        wanted = np.unique(ids)
+        breaks = np.flatnonzero(np.diff(wanted) != 1) + 1
+        runs = [self._read(int(run[0]), len(run)) for run in np.split(wanted, breaks)] if len(wanted) else []
+        rows = np.concatenate(runs) if runs else np.empty((0, self.shape[1]), dtype=self.dtype)
+        return rows[np.searchsorted(wanted, ids)]
+
+    def __array__(self, dtype=None, copy=None):
+        rows = self._read(0, len(self))
+        return rows if dtype is None else rows.astype(dtype)
+
+    def __del__(self):
+        try:
+            os.close(self._fd)
+        except (AttributeError, OSError):
+            pass
 
 
 def byte_offsets(text: str) -> np.ndarray:

@@ -42,6 +42,7 @@ from index.build.records import (  # noqa: E402
     PassageTable,
     SentenceTable,
     TextFile,
+    VectorRows,
     byte_offsets,
     random_access,
     span_rows,
@@ -108,8 +109,8 @@ class InspectionIndex:
     passages: PassageTable  # passage id -> Passage, like a list
     sentences: SentenceTable  # sentence id -> Sentence, like a list
     passage_sentences: PassageSentences  # sentence ids lying inside each passage, in order
-    passage_vectors: np.ndarray
-    sentence_vectors: np.ndarray
+    passage_vectors: VectorRows  # rows read on demand, like sentence_vectors
+    sentence_vectors: VectorRows  # rows read on demand (np.ndarray-like: [i], [ids], len, np.asarray)
     vectors: VectorBackend  # nearest-passage search over passage_vectors
     bm25: object
     lexicon: Lexicon
@@ -330,8 +331,8 @@ def load_index(index_dir: Path, settings: Settings, check_settings: bool = True)
         passages = PassageTable(passage_rows, text, documents.doc_ids)
         sentences = SentenceTable(sentence_rows, text, documents.doc_ids)
         passage_sentences = PassageSentences(passage_rows)
-        passage_vectors = random_access(np.load(index_dir / "passage_vectors.npy", mmap_mode="r", allow_pickle=False))
-        sentence_vectors = random_access(np.load(index_dir / "sentence_vectors.npy", mmap_mode="r", allow_pickle=False))
+        passage_vectors = VectorRows(index_dir / "passage_vectors.npy")
+        sentence_vectors = VectorRows(index_dir / "sentence_vectors.npy")
         vectors = load_vectors(index_dir, manifest, settings)
         bm25 = load_bm25(index_dir / "bm25")
         lexicon = Lexicon.from_json(json.loads((index_dir / "lexicon.json").read_text(encoding="utf-8")))
