@@ -24,7 +24,14 @@ def _build(args: argparse.Namespace) -> int:
             print(f"index at {settings.index_dir} is up to date (use --force to rebuild)")
             return 0
         print(f"building index from {settings.corpus_dir} into {settings.index_dir}", file=sys.stderr)
-        manifest = build_index(settings, Encoder.for_settings(settings), progress=not args.quiet, log=lambda m: print(m, file=sys.stderr), documents=documents)
+        encoder = Encoder.for_settings(settings)
+        if args.ray:
+            from index.build import ray_encode
+
+            cpus, nodes = ray_encode.connect(args.ray)
+            print(f"encoding on Ray: {cpus} CPUs on {nodes} node(s)", file=sys.stderr)
+            encoder = ray_encode.RayEncoder(settings)
+        manifest = build_index(settings, encoder, progress=not args.quiet, log=lambda m: print(m, file=sys.stderr), documents=documents)
     print(
         f"built {manifest.passage_count} passages from {manifest.document_count} documents "
         f"in {manifest.build_seconds:.1f}s -> {settings.index_dir}"
@@ -59,6 +66,12 @@ def register(commands) -> None:
     build.add_argument("--out", dest="index", type=Path, help="index folder to build (default: INSPECTQA_INDEX_DIR or ./var/index)")
     build.add_argument("--force", action="store_true", help="rebuild even when the index is up to date")
     build.add_argument("--quiet", action="store_true", help="no progress bar")
+    build.add_argument(
+        "--ray",
+        metavar="ADDRESS",
+        help="encode on a Ray cluster: 'auto' (a cluster started here with 'ray start --head', or RAY_ADDRESS), "
+        "'local' (start one on this machine), or an address such as ray://head:10001; the index written is the same (docs/scaling.md)",
+    )
     build.set_defaults(func=_build)
     status = index_sub.add_parser("status", help="print the index manifest and any mismatch with the settings", epilog=EPILOG)
     status.add_argument("--index", type=Path, help="index folder (default: INSPECTQA_INDEX_DIR)")
