@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install vendor index run test fuzz eval confidence load bench bench-scale bench-followup clean
+.PHONY: install vendor index run run-pg test fuzz eval confidence load bench bench-scale bench-followup clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -51,18 +51,27 @@ confidence: index
 load: index
 	$(PY) -m bench.load --serve --clients 50 --duration 30 --json var/load-report.json
 
+# the suite on FAISS, then the API tests and the quality gate on PostgreSQL + pgvector (embedded, pgserver)
 test: $(STAMP) vendor
 	$(PY) -m pytest
+	$(PY) -m pytest --vector-store=pgvector tests/test_api.py tests/test_quality_gate.py
 
 # schemathesis over the whole schema with more cases per operation than `make test` (prints the request count)
 fuzz: $(STAMP)
 	INSPECTQA_FUZZ_EXAMPLES=$${INSPECTQA_FUZZ_EXAMPLES:-80} $(PY) -m pytest tests/test_ops_schema.py -s -q
 
-# ratios of service time to raw encoder time, build/start-up/memory, and the 100k scale set (< 10 min)
+# the service on PostgreSQL + pgvector: an embedded server under var/pgdata unless INSPECTQA_DATABASE_URL is set
+run-pg: $(STAMP)
+	INSPECTQA_VECTOR_STORE=pgvector $(VENV)/bin/inspectqa index build
+	INSPECTQA_VECTOR_STORE=pgvector INSPECTQA_AUTH=$${INSPECTQA_AUTH:-off} $(VENV)/bin/inspectqa serve --host 127.0.0.1 --port 8000
+
+# ratios of service time to raw encoder time, build/start-up/memory, local vs Ray build encoding, and the
+# 100k scale set with pgvector vs FAISS (< 15 min)
 bench: $(STAMP)
 	$(PY) -m bench
 
-# the one-million-passage ANN + BM25 set (< 20 min); run niced on a shared machine
+# the one-million-passage ANN + BM25 set, then the whole service (inspectqa serve, 1,000 asks) at 100k and
+# 1M passages (~1 h on 2 cores, ~20 GiB of disk under var/bench); run niced on a shared machine
 bench-scale: $(STAMP)
 	nice -n 10 $(PY) -m bench --scale --skip-service
 

@@ -1,7 +1,9 @@
 """`python -m bench [--scale] [--skip-scale]`: every figure beside its reference from the same run.
 
-Default (make bench): query path, build, start-up, memory, two workers, and the 100k scale set.
---scale (make bench-scale): the one-million-passage ANN and BM25 set instead of 100k.
+Default (make bench): query path, build, start-up, memory, two workers, build encoding local vs Ray,
+and the 100k scale set (ANN, BM25, pgvector vs FAISS).
+--scale (make bench-scale): the one-million-passage ANN and BM25 set instead of 100k, and the whole
+service (`inspectqa serve`, 1,000 asks) at 100k and 1M passages (bench/service_scale.py).
 Results are printed as markdown tables and saved to var/bench/results-<time>.json.
 """
 
@@ -69,6 +71,10 @@ def service_benchmarks(results: dict) -> list[Row]:
 
     log("two inspectqa serve workers on one index")
     results["two_service_workers_mib"] = workers.hold_services(index_dir)
+    log("build encoding: local vs Ray on this machine")
+    from bench import ray_build
+
+    results["ray_build"] = ray_build.throughput(log=log)
     return rows
 
 
@@ -96,6 +102,24 @@ def scale_benchmarks(sizes: list[int], results: dict) -> None:
             "mmap": workers.hold_index(index_file, mmap=True),
         })
         index_file.unlink()
+        if n <= 100_000:
+            from bench import pgvector_vs_faiss
+
+            work = VAR / f"scale_{n}"
+            work.mkdir(parents=True, exist_ok=True)
+            queries = scale.queries_for(real)
+            truth, _ = scale.exact_truth(scale.vectors_for(n, real), queries)
+            stores = pgvector_vs_faiss.compare(n, scale.vectors_for(n, real), queries, truth, log=log)
+            results.setdefault("stores", []).extend(asdict(r) for r in stores)
+
+
+def service_scale_benchmarks(sizes: list[int], results: dict) -> None:
+    from bench import service_scale
+    from bench.realvec import real_vectors
+
+    real, _ = real_vectors(REAL_SAMPLE, log=log)
+    for n in sizes:
+        results.setdefault("service_scale", []).append(asdict(service_scale.service_at(n, real, log=log)))
 
 
 def print_scale(results: dict) -> None:
@@ -109,6 +133,13 @@ def print_scale(results: dict) -> None:
     for b in results.get("bm25", []):
         print(f"| {b['n']:,} | {b['build_seconds']:.1f} | {b['size_mib']:.0f} | {b['rss_mib']:.0f} | {b['scores_p50_ms']:.2f} | "
               f"{b['argsort_top_p50_ms']:.2f} | {b['argpartition_top_p50_ms']:.2f} | {b['rrf_fusion_p50_ms']:.3f} |")
+    from bench.pgvector_vs_faiss import print_stores
+    from bench.ray_build import print_ray
+    from bench.service_scale import print_service_scale
+
+    print_stores(results.get("stores", []))
+    print_ray(results.get("ray_build"))
+    print_service_scale(results.get("service_scale", []))
     for w in results.get("two_workers", []):
         for mode in ("copied", "mmap"):
             each = ", ".join(f"Rss {p['Rss']:.0f} / Pss {p['Pss']:.0f} / shared {p['Shared_Clean'] + p['Shared_Dirty']:.0f}" for p in w[mode])
@@ -120,6 +151,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scale", action="store_true", help="run the 1M-passage scale set instead of 100k")
     parser.add_argument("--skip-service", action="store_true", help="only the scale set")
     parser.add_argument("--skip-scale", action="store_true", help="only the service ratios")
+    parser.add_argument("--skip-ann", action="store_true", help="with --scale: only the served-index set, not the ANN/BM25 sweep")
+    parser.add_argument("--service-sizes", default=None,
+                        help="comma-separated passage counts for the served-index set (default with --scale: 100000,1000000)")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     results: dict = {"machine": machine(), "command": "python -m bench " + " ".join(argv or sys.argv[1:])}
@@ -127,8 +161,11 @@ def main(argv: list[str] | None = None) -> int:
     if not args.skip_service:
         rows = service_benchmarks(results)
         results["rows"] = [{**asdict(r), "ratio": r.ratio, "met": r.met} for r in rows]
-    if not args.skip_scale:
+    if not args.skip_scale and not args.skip_ann:
         scale_benchmarks([1_000_000] if args.scale else [100_000], results)
+    sizes = args.service_sizes or ("100000,1000000" if args.scale else "")
+    if not args.skip_scale and sizes:
+        service_scale_benchmarks([int(x) for x in sizes.split(",") if x.strip()], results)
     results["seconds"] = round(time.perf_counter() - started, 1)
     m = results["machine"]
     print(f"\nmachine: {m['cores']} cores, {m['cpu']}, {m['memory_gib']} GiB; load average at start {m['load']:.1f}; "

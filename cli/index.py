@@ -24,7 +24,14 @@ def _build(args: argparse.Namespace) -> int:
             print(f"index at {settings.index_dir} is up to date (use --force to rebuild)")
             return 0
         print(f"building index from {settings.corpus_dir} into {settings.index_dir}", file=sys.stderr)
-        manifest = build_index(settings, Encoder.for_settings(settings), progress=not args.quiet, log=lambda m: print(m, file=sys.stderr), documents=documents)
+        encoder = Encoder.for_settings(settings)
+        if args.ray:
+            from index.build import ray_encode
+
+            cpus, nodes = ray_encode.connect(args.ray)
+            print(f"encoding on Ray: {cpus} CPUs on {nodes} node(s)", file=sys.stderr)
+            encoder = ray_encode.RayEncoder(settings)
+        manifest = build_index(settings, encoder, progress=not args.quiet, log=lambda m: print(m, file=sys.stderr), documents=documents)
     print(
         f"built {manifest.passage_count} passages from {manifest.document_count} documents "
         f"in {manifest.build_seconds:.1f}s -> {settings.index_dir}"
@@ -81,6 +88,12 @@ def register(commands) -> None:
         "--wait", type=float, default=20.0, metavar="SECONDS",
         help="wait up to this long for running services to pick up the new index and say which did (default: 20; 0: do not wait)",
     )  # fmt: skip
+    build.add_argument(
+        "--ray",
+        metavar="ADDRESS",
+        help="encode on a Ray cluster: 'auto' (a cluster started here with 'ray start --head', or RAY_ADDRESS), "
+        "'local' (start one on this machine), or an address such as ray://head:10001; the index written is the same (docs/scaling.md)",
+    )
     build.set_defaults(func=_build)
     status = index_sub.add_parser(
         "status",

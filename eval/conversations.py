@@ -22,7 +22,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from eval.metrics import Judgement, abstention, answer_hit, hit_at, percentile, share
-from eval.questions import GoldQuestion, parse_question
+from eval.questions import GoldQuestion, jsonl_rows, parse_question
 from eval.scoring import judge
 from eval.errors import EvaluationError
 
@@ -44,18 +44,8 @@ class Conversation:
 
 def load_conversations(path: Path) -> list[Conversation]:
     """Every conversation in the JSONL file at `path`, in file order."""
-    path = Path(path)
-    if not path.is_file():
-        raise EvaluationError(f"no conversations file at {path}; pass --conversations FILE (JSONL)")
     conversations, seen = [], set()
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        where = f"{path}, line {number}"
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise EvaluationError(f"{where}: not valid JSON ({exc.msg})") from None
+    for where, row in jsonl_rows(path, "conversations", "--conversations"):
         if not isinstance(row, dict) or not isinstance(row.get("turns"), list) or not row["turns"] or "id" not in row:
             raise EvaluationError(f"{where}: each line must be an object with an 'id' and a non-empty list of 'turns'")
         turns = []

@@ -61,20 +61,26 @@ def parse_question(row: object, where: str) -> GoldQuestion:
     )
 
 
-def load_questions(path: Path) -> list[GoldQuestion]:
-    """Every question in the JSONL file at `path`, in file order; blank lines are skipped."""
+def jsonl_rows(path: Path, what: str, flag: str):
+    """(where, row) for each non-blank line of the JSONL file at `path`, `where` naming file and line for errors;
+    `what` and `flag` name the file's contents and the option that gives it, for the error when it is missing."""
     path = Path(path)
     if not path.is_file():
-        raise EvaluationError(f"no questions file at {path}; pass --questions FILE (JSONL)")
-    questions, seen = [], set()
+        raise EvaluationError(f"no {what} file at {path}; pass {flag} FILE (JSONL)")
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip():
             continue
         where = f"{path}, line {number}"
         try:
-            row = json.loads(line)
+            yield where, json.loads(line)
         except json.JSONDecodeError as exc:
             raise EvaluationError(f"{where}: not valid JSON ({exc.msg})") from None
+
+
+def load_questions(path: Path) -> list[GoldQuestion]:
+    """Every question in the JSONL file at `path`, in file order; blank lines are skipped."""
+    questions, seen = [], set()
+    for where, row in jsonl_rows(path, "questions", "--questions"):
         question = parse_question(row, where)
         if question.id in seen:
             raise EvaluationError(f"{where}: id {question.id!r} appears twice")

@@ -63,6 +63,21 @@ class Settings(BaseSettings):
         "holds a question word no kept passage uses and matches the question by this much more than any kept sentence; "
         "a large value (e.g. 9) turns the rule off.",
     )
+    # ---- vector store (docs/scaling.md: which store when)
+    vector_store: Literal["faiss", "pgvector"] = Field(
+        "faiss",
+        description="Where passage vectors are searched: 'faiss' (in process, memory-mapped from the index directory) or "
+        "'pgvector' (PostgreSQL with pgvector: INSPECTQA_DATABASE_URL, or an embedded server under pg_data_dir when unset).",
+    )
+    database_url: str = Field(
+        "",
+        description="PostgreSQL URL for vector_store=pgvector (postgresql://user:pass@host/db, pgvector installed); "
+        "empty starts an embedded PostgreSQL (pgserver) under pg_data_dir.",
+    )
+    pg_data_dir: Path = Field(
+        PROJECT_ROOT / "var" / "pgdata", description="Data folder of the embedded PostgreSQL used when vector_store=pgvector and database_url is empty."
+    )
+    pg_ef_search: int = Field(100, ge=10, le=1000, description="pgvector hnsw.ef_search: candidates an HNSW search keeps; higher is slower and more exact.")
     support_check: bool = Field(
         True,
         description="Quote only sentences that answer: each must hold the kind of fact asked for and cover the question's names, "

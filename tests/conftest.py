@@ -26,13 +26,29 @@ __import__("os").environ.setdefault("INSPECTQA_AUDIT_DB", str(Path(_AUDIT_TMP) /
 __import__("os").environ.setdefault("INSPECTQA_ALLOWED_HOSTS", "testserver")
 
 
+def pytest_addoption(parser):
+    # `make test` runs the suite on FAISS, then tests/test_api.py and the quality gate again with
+    # --vector-store=pgvector on an embedded PostgreSQL (pgserver), so both stores answer the same
+    parser.addoption(
+        "--vector-store",
+        choices=("faiss", "pgvector"),
+        default="faiss",
+        help="vector store of the session's index (pgvector: an embedded PostgreSQL under the session's temp dir)",
+    )
+
+
+@pytest.fixture(scope="session")
+def vector_store(request) -> str:
+    return request.config.getoption("--vector-store")
+
+
 @pytest.fixture(scope="session")
 def encoder() -> Encoder:
     return Encoder.for_settings(Settings()).load()
 
 
 @pytest.fixture(scope="session")
-def settings(tmp_path_factory) -> Settings:
+def settings(tmp_path_factory, vector_store) -> Settings:
     served = tmp_path_factory.mktemp("served")
     # feedback_db too: tests must never write into the developer's var/feedback.sqlite3;
     # auth off: these fixtures test the API itself; tests/test_ops_*.py cover keys, limits and SSO
@@ -43,6 +59,8 @@ def settings(tmp_path_factory) -> Settings:
         keys_file=served / "api-keys.json",
         auth="off",
         rate_limit_per_minute=0,
+        vector_store=vector_store,
+        pg_data_dir=served / "pgdata",
     )
 
 

@@ -204,7 +204,14 @@ def test_inspectqa_top_k_applies_when_a_request_gives_none(settings, encoder, bu
     from service.main import create_app
 
     monkeypatch.setenv("INSPECTQA_TOP_K", "2")
-    configured = ServiceSettings(index_dir=settings.index_dir, feedback_db=settings.feedback_db, auth="off", rate_limit_per_minute=0)
+    configured = ServiceSettings(
+        index_dir=settings.index_dir,
+        feedback_db=settings.feedback_db,
+        auth="off",
+        rate_limit_per_minute=0,
+        vector_store=settings.vector_store,
+        pg_data_dir=settings.pg_data_dir,
+    )
     with TestClient(create_app(configured, encoder)) as http:
         question = {"question": "When was the council judged inadequate?"}
         def ranked(body):  # the top_k ranked citations; a side of a disagreement may be cited after them
@@ -216,6 +223,8 @@ def test_inspectqa_top_k_applies_when_a_request_gives_none(settings, encoder, bu
         top_k = http.get("/openapi.json").json()["components"]["schemas"]["AskRequest"]["properties"]["top_k"]
         bounds = next(option for option in top_k["anyOf"] if option.get("type") == "integer")
         assert (bounds["minimum"], bounds["maximum"]) == (1, 20)
+
+
 def test_not_mentioned_names_the_missing_words_in_a_plain_sentence_and_shows_a_related_sentence(client):
     body = client.post("/ask", json={"question": "How did Leeds children's services do at their last Ofsted inspection?"}).json()
     assert body["answerable"] is False and body["abstention"] == "not-mentioned"
@@ -236,3 +245,9 @@ def test_everyday_questions_are_still_answered(client, question):
     body = client.post("/ask", json={"question": question}).json()
     assert body["answerable"] is True and body["related"] == [] and body["missing"] == []
     assert 0.0 <= body["confidence"] <= 1.0
+
+
+def test_the_index_is_searched_in_the_configured_vector_store(built_index, vector_store):
+    # `make test` runs this file twice: FAISS, then --vector-store=pgvector on an embedded PostgreSQL
+    assert built_index.manifest.vector_store == vector_store
+    assert type(built_index.vectors).__name__ == {"faiss": "FaissBackend", "pgvector": "PgVectorBackend"}[vector_store]

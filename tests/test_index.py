@@ -55,7 +55,7 @@ def test_edited_manifest_model_is_reported(own_index):
         load_index(own_index.index_dir, own_index)
 
 
-@pytest.mark.parametrize("victim", ["faiss.index", "passages.jsonl", "passage_vectors.npy", "bm25/data.csc.index.npy", "boilerplate.jsonl"])
+@pytest.mark.parametrize("victim", ["faiss.index", "passages.npy", "document_text.bin", "passage_vectors.npy", "bm25/data.csc.index.npy", "boilerplate.jsonl"])
 def test_truncated_files_are_reported_not_crashed_on(own_index, victim):
     path = own_index.index_dir / victim
     path.write_bytes(path.read_bytes()[: max(1, path.stat().st_size // 3)])
@@ -122,3 +122,21 @@ def test_kill_9_mid_build_leaves_the_old_index_untouched(own_index):
     assert own_index.index_dir.resolve() == served
     assert {p.name: p.read_bytes() for p in served.iterdir() if p.is_file()} == before
     load_index(own_index.index_dir, own_index)
+
+
+def test_served_records_come_from_offset_arrays_not_jsonl(own_index):
+    """The served index slices passage and sentence texts out of document_text.bin by the offsets in
+    passages.npy / sentences.npy; the jsonl copies are for people and vector reuse only."""
+    built = load_index(own_index.index_dir, own_index)
+    expected = [(p.doc_id, p.start, p.end, p.text) for p in built.passages]
+    for name in ("passages.jsonl", "sentences.jsonl"):
+        (own_index.index_dir / name).unlink()
+    index = load_index(own_index.index_dir, own_index)
+    assert [(p.doc_id, p.start, p.end, p.text) for p in index.passages] == expected
+    assert index.passages[-1].passage_id == len(index.passages) - 1
+    non_ascii = [s for s in index.sentences if not s.text.isascii()]
+    assert non_ascii, "the corpus has curly quotes or dashes: character and byte offsets differ"
+    for s in non_ascii:
+        assert index.documents[s.doc_id].text[s.start : s.end] == s.text
+    for pid in range(len(index.passages)):
+        assert all(index.sentences[sid].doc_id == index.passages[pid].doc_id for sid in index.passage_sentences[pid])

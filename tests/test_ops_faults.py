@@ -27,7 +27,7 @@ def _edit_manifest(index: Path, **changes) -> None:
 DAMAGE = {
     "faiss.index truncated": (lambda ix: _truncate(ix / "faiss.index"), "faiss"),
     "passage_vectors.npy truncated": (lambda ix: _truncate(ix / "passage_vectors.npy"), "damaged"),
-    "passages.jsonl truncated": (lambda ix: _truncate(ix / "passages.jsonl"), "damaged"),  # the core names the error, not the file
+    "passages.npy truncated": (lambda ix: _truncate(ix / "passages.npy"), "damaged"),  # the core names the error, not the file
     "sentence_vectors.npy removed": (lambda ix: (ix / "sentence_vectors.npy").unlink(), "sentence_vectors.npy"),
     "manifest chunk_size edited": (lambda ix: _edit_manifest(ix, chunk_size=900), "chunk_size: index built with 900"),
     "manifest passage_count edited": (lambda ix: _edit_manifest(ix, passage_count=3), "manifest says 3"),

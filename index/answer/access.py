@@ -48,7 +48,10 @@ def hidden_documents(index, access: Access) -> frozenset[str]:
     """doc_ids in `index` the caller may not see."""
     if access.everything:
         return frozenset()
-    return frozenset(doc_id for doc_id, doc in index.documents.items() if not access.may_see(doc))
+    documents = index.documents
+    # a loaded index's DocumentTable gives a document's metadata without decoding its text
+    describe = getattr(documents, "metadata", documents.__getitem__)
+    return frozenset(doc_id for doc_id in documents if not access.may_see(describe(doc_id)))
 
 
 class VisibleBM25:
@@ -70,6 +73,14 @@ class VisibleBM25:
         return out
 
 
+def _visible_documents(documents, hidden: frozenset[str]):
+    """The documents not hidden: a loaded index's DocumentTable keeps its row numbers (passage rows point at
+    them) and decodes no text; a plain dict (an index made in memory) is filtered as it is."""
+    if hasattr(documents, "without"):
+        return documents.without(hidden)
+    return {d: doc for d, doc in documents.items() if d not in hidden}
+
+
 def restricted_view(index, hidden: frozenset[str], lexical_text):
     """`index` as a caller who may not see the `hidden` documents finds it: the lexicon, BM25 statistics and
     removed sentences of the other documents only. `lexical_text(passage)` is the text each passage was
@@ -82,7 +93,7 @@ def restricted_view(index, hidden: frozenset[str], lexical_text):
         index,
         # hidden documents drop out of the view's documents and claims too: the vocabulary, follow-up
         # narrowing, conflicts, newer material and the timeline read them from here
-        documents={d: doc for d, doc in index.documents.items() if d not in hidden},
+        documents=_visible_documents(index.documents, hidden),
         claims=[c for c in index.claims if c.doc_id not in hidden],
         bm25=VisibleBM25(texts, visible, len(index.passages)),
         lexicon=Lexicon.from_texts(texts),

@@ -49,13 +49,13 @@ def allowed_passages(index: InspectionIndex, filters: SearchFilters) -> np.ndarr
     if unknown:
         raise UnknownDocument(f"unknown doc_id(s): {', '.join(unknown)}; GET /documents lists the known ones")
     # kinds are open (any slug), so a misspelt one would silently match nothing: name it instead
-    held = {doc.kind for doc in index.documents.values()}
+    held = {index.documents.metadata(d).kind for d in index.documents}  # metadata only: no text decoded
     absent = [k for k in filters.kinds if k not in held]
     if absent:
         raise UnknownDocument(f"no documents of kind {', '.join(map(repr, absent))}; the corpus holds: {', '.join(sorted(held))}")
 
     def keep(doc_id: str) -> bool:
-        doc = index.documents[doc_id]
+        doc = index.documents.metadata(doc_id)  # no text decoded: every document is looked at
         if not filters.access.may_see(doc):
             return False
         if filters.doc_ids and doc_id not in filters.doc_ids:
@@ -71,11 +71,11 @@ def allowed_passages(index: InspectionIndex, filters: SearchFilters) -> np.ndarr
             return False
         return True
 
-    kept_docs = [doc_id for doc_id in index.documents if keep(doc_id)]
+    kept_docs = [index.documents.number(doc_id) for doc_id in index.documents if keep(doc_id)]
     if len(kept_docs) == index.passage_document_count:
         return None  # a caller who may see every document of this index, and no other filter: search it all
     # passage ids are row numbers, so the rows whose document is kept are the allowed ids
-    return np.flatnonzero(np.isin(index.passage_doc_ids, kept_docs)).astype(np.int64)
+    return np.flatnonzero(np.isin(index.passage_doc_numbers, kept_docs)).astype(np.int64)
 
 
 def _bm25_ranking(scores: np.ndarray, allowed: np.ndarray | None, k: int):
@@ -103,7 +103,7 @@ def search_passages(
     if allowed is not None and len(allowed) == 0:
         return []
     k = min(max(candidates, top_k), len(index.passages) if allowed is None else len(allowed))
-    dense = index.vectors.search(query.vector, k, allowed)
+    dense = index.vectors.search(query.vector, k, allowed, filters=None if filters.is_empty() else filters)
     lexical_scores = bm25_scores(index.bm25, query.tokens)
     lexical = _bm25_ranking(lexical_scores, allowed, k)
 

@@ -94,7 +94,7 @@ def search_parameters(index, selector=None):
 
 class VectorBackend(Protocol):
     """What a vector store must do for the answer stage; `FaissBackend` (in-process) is the first. A
-    PostgreSQL/pgvector table or a Qdrant or OpenSearch k-NN client would be others. Ids are passage
+    PostgreSQL/pgvector table (index.build.pgvector_store) is the second; a Qdrant or OpenSearch k-NN client would be others. Ids are passage
     ids (row numbers of passages.jsonl)."""
 
     dimension: int
@@ -102,11 +102,16 @@ class VectorBackend(Protocol):
     def __len__(self) -> int:
         """How many vectors it holds."""
 
-    def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
-        """The k (passage id, inner product) pairs nearest `query`, best first, only among `allowed` ids when given."""
+    def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None, filters=None) -> list[tuple[int, float]]:
+        """The k (passage id, inner product) pairs nearest `query`, best first, only among `allowed` ids when given.
+        `filters` (index.answer.search.SearchFilters) are what `allowed` was worked out from: a store that
+        holds the metadata (pgvector) applies them itself; either way the same passages pass."""
 
     def save(self, directory) -> None:
         """Write what `load` needs into `directory` (for a remote engine: the table or collection and its version)."""
+
+    def publish(self) -> None:
+        """Make this build the one served, once its index directory is swapped in (a remote engine's swap)."""
 
 
 class FaissBackend:
@@ -129,7 +134,7 @@ class FaissBackend:
     def __len__(self) -> int:
         return int(self.index.ntotal)
 
-    def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
+    def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None, filters=None) -> list[tuple[int, float]]:
         import faiss
 
         params = None
@@ -142,6 +147,9 @@ class FaissBackend:
         import faiss
 
         faiss.write_index(self.index, str(Path(directory) / self.FILE))
+
+    def publish(self) -> None:
+        """Nothing to do: the index directory's symlink swap is the publication."""
 
     @classmethod
     def load(cls, directory, params: str = "") -> "FaissBackend":

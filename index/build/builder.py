@@ -166,6 +166,7 @@ def build_index(
     log(f"encoded {fresh} new texts, reused {len(texts) - fresh}")
 
     factory = choose_faiss_factory(len(passage_vectors), int(passage_vectors.shape[1]))
+    vector_backend = build_vectors(settings, passage_vectors, factory, passages, documents)
     contents = BuildContents(
         documents=documents,
         passages=passages,
@@ -176,7 +177,7 @@ def build_index(
         boilerplate=boilerplate,
         boilerplate_vectors=boilerplate_vectors,
         vector_hashes=hashes,
-        vectors=FaissBackend.build(passage_vectors, factory),
+        vectors=vector_backend,
         bm25=build_bm25(lexical_texts),
         lexicon=Lexicon.from_texts(lexical_texts),
         claims=claims,
@@ -200,6 +201,23 @@ def build_index(
         boilerplate_count=len(boilerplate),
         claim_count=len(claims),
         claim_rules=CLAIM_RULES,
+        vector_store=settings.vector_store,
     )
-    swap_in(settings.index_dir, write_build(settings.index_dir, contents, manifest))
+    try:
+        swap_in(settings.index_dir, write_build(settings.index_dir, contents, manifest))
+    except BaseException:
+        if hasattr(vector_backend, "drop"):
+            vector_backend.drop()  # a pgvector table nobody will serve
+        raise
+    vector_backend.publish()
     return manifest
+
+
+def build_vectors(settings: Settings, passage_vectors: np.ndarray, factory: str, passages: list[Passage], documents: list[Document]):
+    """The nearest-passage search over `passage_vectors` in the configured store (INSPECTQA_VECTOR_STORE)."""
+    if settings.vector_store == "pgvector":
+        from index.build.pgvector_store import PgVectorBackend
+
+        meta = {d.doc_id: (d.doc_id, d.kind, d.published) for d in documents}
+        return PgVectorBackend.build(passage_vectors, [meta[p.doc_id] for p in passages], settings)
+    return FaissBackend.build(passage_vectors, factory)

@@ -40,12 +40,13 @@ def resolve_model(model: str) -> str:
 class Encoder:
     """Turns texts into L2-normalised float32 vectors. Loads its model on first use."""
 
-    def __init__(self, model: str, batch_size: int = 32, backend: str = "torch"):
+    def __init__(self, model: str, batch_size: int = 32, backend: str = "torch", batch_threads: int = 0):
         if backend not in ("torch", "onnx"):
             raise ValueError(f"embedding backend must be 'torch' or 'onnx', not {backend!r}")
         self.model_name = model
         self.batch_size = batch_size
         self.backend = backend  # 'onnx': index/build/onnx_encoder.py; same model, interchangeable vectors
+        self.batch_threads = batch_threads  # threads a batch may use, 0 for every core (index/build/ray_encode.py sets it)
         self.texts_encoded = 0  # counted so tests can prove incremental builds skip unchanged text
         self._model = None
         self._lock = threading.Lock()
@@ -62,10 +63,14 @@ class Encoder:
                     if not Path(path).is_dir():
                         raise ModelUnavailable(f"the ONNX backend needs a local model folder, not {path!r}; set INSPECTQA_EMBEDDING_BACKEND=torch")
                     # once exported, the ONNX path imports neither torch nor sentence-transformers
-                    self._model = OnnxModel(self.model_name, Path(path), query_threads=QUERY_THREADS)
+                    self._model = OnnxModel(self.model_name, Path(path), query_threads=QUERY_THREADS, batch_threads=self.batch_threads)
                     return self
                 from sentence_transformers import SentenceTransformer
 
+                if self.batch_threads:
+                    import torch
+
+                    torch.set_num_threads(self.batch_threads)
                 try:
                     self._model = SentenceTransformer(path, device="cpu")
                 except Exception as exc:  # the library raises many kinds for "not found offline"

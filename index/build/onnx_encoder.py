@@ -118,7 +118,7 @@ def _tokenizer(model_dir: Path, max_length: int):
 class OnnxModel:
     """Normalised sentence vectors from an ONNX Runtime session; pooled as the model's config says."""
 
-    def __init__(self, model_name: str, model_dir: Path, cache_dir: Path = MODELS_DIR, query_threads: int = 1):
+    def __init__(self, model_name: str, model_dir: Path, cache_dir: Path = MODELS_DIR, query_threads: int = 1, batch_threads: int = 0):
         try:
             import onnxruntime  # noqa: F401
         except ImportError:
@@ -136,6 +136,7 @@ class OnnxModel:
         # made on first need so a serving process holds one copy of the weights
         self._query_session = self._session(query_threads)
         self._batch_session = None
+        self.batch_threads = batch_threads  # 0: every core; a Ray worker sharing a node with others takes its own share
 
     def _session(self, threads: int):
         import onnxruntime as ort
@@ -167,7 +168,7 @@ class OnnxModel:
         if len(texts) <= query_batch:
             return self._run(self._query_session, texts).astype(np.float32)
         if self._batch_session is None:
-            self._batch_session = self._session(0)
+            self._batch_session = self._session(self.batch_threads)
         # longest first, as sentence-transformers does, so each batch pads to similar lengths
         order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)

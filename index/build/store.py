@@ -1,8 +1,13 @@
 """The index directory: its manifest, writing a finished build, swapping it in, loading and checking it.
 
-An index is a directory anyone can inspect: manifest.json, documents.jsonl (clean text that
-citation offsets point into), passages.jsonl, sentences.jsonl, the vectors as .npy, the FAISS
-file, the BM25 arrays, and claims.jsonl (the dates and figures each sentence states, index/build/claims.py). Builds go to a fresh directory and a symlink is swapped onto it, so
+An index is a directory anyone can inspect: manifest.json, documents.jsonl (each document's
+metadata: title, kind, publisher, published, pages, access), document_text.bin (the clean
+texts, UTF-8, that citation offsets point into),
+passages.npy and sentences.npy (offset arrays into that text: what a loaded index serves from,
+index.build.records), passages.jsonl and sentences.jsonl (the same records as text with the hash
+of what each embeds, for people and for reusing vectors), the vectors as .npy, the FAISS file,
+the BM25 arrays, and claims.jsonl (the dates and figures each sentence states,
+index/build/claims.py). Builds go to a fresh directory and a symlink is swapped onto it, so
 a reader sees the old index or the new one, never half of one. What goes into a build is worked
 out in index.build.builder; this module only knows the format.
 """
@@ -28,11 +33,28 @@ from index.build.ann import FaissBackend, VectorBackend  # noqa: E402
 from index.build.chunk import Passage, Sentence  # noqa: E402
 from index.build.claims import Claim  # noqa: E402
 from index.build.lexical import Lexicon, load_bm25, save_bm25  # noqa: E402
+from index.build.records import (  # noqa: E402
+    FIRST_SENTENCE,
+    LAST_SENTENCE,
+    PASSAGE_COLUMNS,
+    PASSAGES_FILE,
+    SENTENCES_FILE,
+    TEXT_FILE,
+    DocumentTable,
+    PassageSentences,
+    PassageTable,
+    SentenceTable,
+    TextFile,
+    VectorRows,
+    byte_offsets,
+    random_access,
+    span_rows,
+)
 from index.errors import IndexCorrupt, IndexNotBuilt, ManifestMismatch  # noqa: E402
 from index.ingest.corpus import Document  # noqa: E402
 from index.settings import Settings  # noqa: E402
 
-FORMAT_VERSION = 3  # 3: boilerplate.jsonl and its vectors
+FORMAT_VERSION = 4  # 3: boilerplate.jsonl and its vectors; 4: texts and offset arrays (records.py)
 _REBUILD = "run 'inspectqa index build' to rebuild it"
 
 
@@ -57,6 +79,7 @@ class IndexManifest:
     # which load with no claims (no conflicts, empty timeline) until rebuilt
     claim_count: int | None = None
     claim_rules: int | None = None  # index.build.claims.RULES_VERSION the claims were extracted with
+    vector_store: str = "faiss"  # faiss: faiss.index in the directory; pgvector: pgvector.json names the build table
 
     @classmethod
     def from_json(cls, data: dict) -> "IndexManifest":
@@ -73,6 +96,7 @@ class IndexManifest:
             "model": settings.model,
             "chunk_size": settings.chunk_size,
             "chunk_overlap": settings.chunk_overlap,
+            "vector_store": settings.vector_store,
         }
         return [
             f"{name}: index built with {getattr(self, name)!r}, service configured with {value!r}"
@@ -83,16 +107,17 @@ class IndexManifest:
 
 @dataclass
 class InspectionIndex:
-    """A loaded index: everything a query needs, in memory (vectors memory-mapped)."""
+    """A loaded index: everything a query needs. Records are offset arrays into the document text and
+    vectors are memory-mapped (index.build.records), so memory grows with what queries touch."""
 
     path: Path
     manifest: IndexManifest
-    documents: dict[str, Document]
-    passages: list[Passage]
-    sentences: list[Sentence]
-    passage_sentences: list[list[int]]  # sentence ids lying inside each passage, in order
-    passage_vectors: np.ndarray
-    sentence_vectors: np.ndarray
+    documents: DocumentTable  # doc_id -> Document, like a dict
+    passages: PassageTable  # passage id -> Passage, like a list
+    sentences: SentenceTable  # sentence id -> Sentence, like a list
+    passage_sentences: PassageSentences  # sentence ids lying inside each passage, in order
+    passage_vectors: VectorRows  # rows read on demand, like sentence_vectors
+    sentence_vectors: VectorRows  # rows read on demand (np.ndarray-like: [i], [ids], len, np.asarray)
     vectors: VectorBackend  # nearest-passage search over passage_vectors
     bm25: object
     lexicon: Lexicon
@@ -128,10 +153,16 @@ class InspectionIndex:
     # existed (every document was open then)
     boilerplate_doc_ids: list[tuple[str, ...]] = field(default_factory=list)
 
+    @property
+    def passage_doc_numbers(self) -> np.ndarray:
+        """The document row number (`documents.number`) of each passage, by passage id (memory-mapped)."""
+        return self.passages.rows[:, 0]
+
     @cached_property
     def passage_doc_ids(self) -> np.ndarray:
-        """The doc_id of each passage, by passage id: filters and counts become one array operation."""
-        return np.array([p.doc_id for p in self.passages])
+        """The doc_id of each passage, by passage id (built on first use: at 1M passages prefer
+        `passage_doc_numbers`, which costs nothing)."""
+        return np.asarray(self.documents.doc_ids)[self.passage_doc_numbers]
 
     @cached_property
     def passage_document_count(self) -> int:
@@ -168,6 +199,48 @@ def _write_jsonl(path: Path, rows) -> None:
             out.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
+def write_records(build_dir: Path, documents: list[Document], passages: list[Passage], sentences: list[Sentence], passage_sentences: list[list[int]]) -> None:
+    """documents.jsonl, document_text.bin and the offset arrays passages.npy / sentences.npy."""
+    number = {d.doc_id: n for n, d in enumerate(documents)}
+    by_doc: dict[str, tuple[list, list]] = {d.doc_id: ([], []) for d in documents}
+    for p in passages:
+        by_doc[p.doc_id][0].append((p.start, p.end))
+    for s in sentences:
+        by_doc[s.doc_id][1].append((s.start, s.end))
+    p_rows, s_rows, text_spans = [], [], []
+    base = 0
+    with (build_dir / TEXT_FILE).open("wb") as text_file:
+        for d in documents:
+            data = d.text.encode("utf-8")
+            text_file.write(data)
+            text_spans.append((base, base + len(data)))
+            offsets = byte_offsets(d.text)
+            p_spans, s_spans = by_doc[d.doc_id]
+            p_rows.append(span_rows(number[d.doc_id], np.array(p_spans, dtype=np.int64), base, offsets))
+            s_rows.append(span_rows(number[d.doc_id], np.array(s_spans, dtype=np.int64), base, offsets))
+            base += len(data)
+    # records are numbered in document order, so stacking per document keeps row i = record i
+    for records in (passages, sentences):
+        docs = [number[r.doc_id] for r in records]
+        ids = [getattr(r, "passage_id", None) or getattr(r, "sentence_id", 0) for r in records]
+        if ids != list(range(len(records))) or any(a > b for a, b in zip(docs, docs[1:])):
+            raise ValueError("passages and sentences must be numbered 0..n-1 in document order")
+    s_table = np.concatenate(s_rows) if s_rows else np.zeros((0, 5), dtype=np.int64)
+    p_table = np.zeros((len(passages), PASSAGE_COLUMNS), dtype=np.int64)
+    if p_rows:
+        p_table[:, :5] = np.concatenate(p_rows)
+    for pid, ids in enumerate(passage_sentences):
+        if ids and ids != list(range(ids[0], ids[-1] + 1)):
+            raise ValueError(f"passage {pid}: its sentences are not consecutive ids")
+        p_table[pid, FIRST_SENTENCE], p_table[pid, LAST_SENTENCE] = (ids[0], ids[-1] + 1) if ids else (0, 0)
+    np.save(build_dir / PASSAGES_FILE, p_table, allow_pickle=False)
+    np.save(build_dir / SENTENCES_FILE, s_table, allow_pickle=False)
+    _write_jsonl(
+        build_dir / "documents.jsonl",
+        ({**d.metadata(), "pages": [list(span) for span in d.pages], "text_bytes": list(span)} for d, span in zip(documents, text_spans)),
+    )
+
+
 def builds_dir(index_dir: Path) -> Path:
     return Path(index_dir).parent / f".{Path(index_dir).name}.builds"
 
@@ -183,7 +256,7 @@ def write_build(index_dir: Path, contents: BuildContents, manifest: IndexManifes
     n_p, n_s = len(c.passages), len(c.sentences)
     hashes = c.vector_hashes
     try:
-        _write_jsonl(build_dir / "documents.jsonl", ({**d.metadata(), "pages": [list(span) for span in d.pages], "text": d.text} for d in c.documents))
+        write_records(build_dir, c.documents, c.passages, c.sentences, c.passage_sentences)
         _write_jsonl(
             build_dir / "passages.jsonl",
             (
@@ -289,6 +362,15 @@ def stored_vectors(index_dir: Path, model: str) -> dict[str, np.ndarray]:
         return {}
 
 
+def load_vectors(index_dir: Path, manifest: IndexManifest, settings: Settings) -> VectorBackend:
+    """The vector store the index was built into."""
+    if manifest.vector_store == "pgvector":
+        from index.build.pgvector_store import PgVectorBackend
+
+        return PgVectorBackend.load(index_dir, settings)
+    return FaissBackend.load(index_dir, manifest.faiss_search_params)
+
+
 def load_index(index_dir: Path, settings: Settings, check_settings: bool = True) -> InspectionIndex:
     """Load the index at `index_dir`, checking it was built the way `settings` says to search it."""
     index_dir = Path(index_dir).resolve()
@@ -296,22 +378,29 @@ def load_index(index_dir: Path, settings: Settings, check_settings: bool = True)
     if check_settings and (problems := manifest.mismatches(settings)):
         raise ManifestMismatch(f"index at {index_dir} does not match the settings ({'; '.join(problems)}); {_REBUILD}")
     try:
-        documents = {}
+        described, text_spans = [], []
         for row in _read_jsonl(index_dir / "documents.jsonl"):
-            text = row.pop("text")
+            text_spans.append(row.pop("text_bytes"))
             row.pop("source_file", None)
             pages = tuple((int(s), int(e)) for s, e in row.pop("pages", None) or ())
             access = tuple(str(g) for g in row.pop("access", None) or ())
             published = dt.date.fromisoformat(row.pop("published")) if row.get("published") else None
             row.pop("published", None)
-            documents[row["doc_id"]] = Document(**row, published=published, source_file="", text=text, pages=pages, access=access)
-        passage_rows = _read_jsonl(index_dir / "passages.jsonl")
-        passages = [Passage(r["passage_id"], r["doc_id"], r["start"], r["end"], r["text"]) for r in passage_rows]
-        passage_sentences = [r["sentence_ids"] for r in passage_rows]
-        sentences = [Sentence(r["sentence_id"], r["doc_id"], r["start"], r["end"], r["text"]) for r in _read_jsonl(index_dir / "sentences.jsonl")]
-        passage_vectors = np.load(index_dir / "passage_vectors.npy", mmap_mode="r", allow_pickle=False)
-        sentence_vectors = np.load(index_dir / "sentence_vectors.npy", mmap_mode="r", allow_pickle=False)
-        vectors = FaissBackend.load(index_dir, manifest.faiss_search_params)
+            described.append(Document(**row, published=published, source_file="", text="", pages=pages, access=access))
+        text = TextFile(index_dir / TEXT_FILE)
+        documents = DocumentTable(described, np.array(text_spans, dtype=np.int64).reshape(-1, 2), text)
+        passage_rows = random_access(np.load(index_dir / PASSAGES_FILE, mmap_mode="r", allow_pickle=False))
+        sentence_rows = random_access(np.load(index_dir / SENTENCES_FILE, mmap_mode="r", allow_pickle=False))
+        if passage_rows.ndim != 2 or passage_rows.shape[1] != PASSAGE_COLUMNS or sentence_rows.ndim != 2 or sentence_rows.shape[1] != 5:
+            raise ValueError("offset arrays have the wrong shape")
+        if len(text_spans) and int(np.max(text_spans)) > len(text):
+            raise ValueError(f"{TEXT_FILE} is shorter than documents.jsonl says")
+        passages = PassageTable(passage_rows, text, documents.doc_ids)
+        sentences = SentenceTable(sentence_rows, text, documents.doc_ids)
+        passage_sentences = PassageSentences(passage_rows)
+        passage_vectors = VectorRows(index_dir / "passage_vectors.npy")
+        sentence_vectors = VectorRows(index_dir / "sentence_vectors.npy")
+        vectors = load_vectors(index_dir, manifest, settings)
         bm25 = load_bm25(index_dir / "bm25")
         lexicon = Lexicon.from_json(json.loads((index_dir / "lexicon.json").read_text(encoding="utf-8")))
         boilerplate_rows = _read_jsonl(index_dir / "boilerplate.jsonl")
@@ -322,11 +411,11 @@ def load_index(index_dir: Path, settings: Settings, check_settings: bool = True)
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
         raise IndexCorrupt(f"index at {index_dir} is damaged ({exc.__class__.__name__}: {exc}); {_REBUILD}") from None
     counts = {
-        "passages.jsonl": (len(passages), manifest.passage_count),
+        PASSAGES_FILE: (len(passages), manifest.passage_count),
         "passage_vectors.npy": (len(passage_vectors), manifest.passage_count),
-        "faiss.index": (len(vectors), manifest.passage_count),
+        manifest.vector_store: (len(vectors), manifest.passage_count),
         "bm25": (int(bm25.scores["num_docs"]), manifest.passage_count),
-        "sentences.jsonl": (len(sentences), manifest.sentence_count),
+        SENTENCES_FILE: (len(sentences), manifest.sentence_count),
         "sentence_vectors.npy": (len(sentence_vectors), manifest.sentence_count),
         "documents.jsonl": (len(documents), manifest.document_count),
         "lexicon.json": (lexicon.passage_count, manifest.passage_count),

@@ -4,8 +4,9 @@ the text citations point into, and the file as it was published (a PDF opens at 
 from __future__ import annotations
 
 import mimetypes
-from collections import Counter
 from pathlib import Path
+
+import numpy as np
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse
@@ -35,8 +36,11 @@ def _summary(doc, passage_count: int) -> dict:
 def list_documents(answerer: Answerer, access: CallerAccess, request: Request) -> list[DocumentSummary]:
     """Every indexed document the caller may see."""
     note(request, build_id=answerer.index.path.name)
-    counts = Counter(p.doc_id for p in answerer.index.passages)
-    return [DocumentSummary(**_summary(d, counts[d.doc_id])) for d in answerer.index.documents.values() if access.may_see(d)]
+    documents = answerer.index.documents
+    # passages per document from the doc-number column: no passage text is read
+    counts = np.bincount(answerer.index.passage_doc_numbers, minlength=len(documents.doc_ids))
+    described = ((n, documents.metadata(doc_id)) for n, doc_id in enumerate(documents.doc_ids) if doc_id in documents)
+    return [DocumentSummary(**_summary(d, int(counts[n]))) for n, d in described if access.may_see(d)]
 
 
 @router.get("/documents/{doc_id}", response_model=DocumentOut, responses={404: {"model": ErrorResponse}})
@@ -47,7 +51,7 @@ def get_document(doc_id: str, answerer: Answerer, access: CallerAccess, request:
     doc = answerer.index.documents.get(doc_id)
     if doc is None or not access.may_see(doc):
         raise DocumentNotFound(f"no document {doc_id!r}; GET /documents lists the known ones")
-    count = int((answerer.index.passage_doc_ids == doc_id).sum())
+    count = int((answerer.index.passage_doc_numbers == answerer.index.documents.number(doc_id)).sum())
     return DocumentOut(**_summary(doc, count), text=doc.text)
 
 
