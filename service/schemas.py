@@ -138,6 +138,21 @@ class CitationOut(BaseModel):
     publisher: str | None = Field(None, description="Who published the document, or null where the corpus does not say.")
 
 
+def _located(c: Citation) -> dict:
+    """What /ask citations and /search passages both say of a passage: its document and where it lies."""
+    return {
+        "doc_id": c.passage.doc_id,
+        "title": c.title,
+        "kind": c.kind,
+        "published": c.published,
+        "text": c.passage.text,
+        "start": c.passage.start,
+        "end": c.passage.end,
+        "page": c.page,
+        "pages": list(c.pages) if c.pages else None,
+    }
+
+
 def _span(citation: Citation, i: int) -> Span:
     start, end = citation.highlights[i]
     pages = citation.highlight_pages[i] if i < len(citation.highlight_pages) else None
@@ -237,18 +252,10 @@ class AskResponse(BaseModel):
             related=[RelatedOut(text=r.text, n=r.n, start=r.start, end=r.end) for r in answer.related],
             citations=[
                 CitationOut(
+                    **_located(c),
                     n=c.n,
-                    doc_id=c.passage.doc_id,
-                    title=c.title,
-                    kind=c.kind,
-                    published=c.published,
-                    text=c.passage.text,
-                    start=c.passage.start,
-                    end=c.passage.end,
                     score=round(c.score, 4),
                     highlights=[_span(c, i) for i in range(len(c.highlights))],
-                    page=c.page,
-                    pages=list(c.pages) if c.pages else None,
                     for_disagreement=c.for_disagreement,
                     publisher=c.publisher,
                 )
@@ -331,19 +338,11 @@ class SearchResponse(BaseModel):
             question=question,
             passages=[
                 PassageOut(
+                    **_located(c),
                     rank=c.n,
-                    doc_id=c.passage.doc_id,
-                    title=c.title,
-                    kind=c.kind,
-                    published=c.published,
-                    text=c.passage.text,
-                    start=c.passage.start,
-                    end=c.passage.end,
                     score=round(c.fused_score, 6),
                     dense_score=round(c.score, 4),
                     bm25_score=round(c.bm25_score, 4),
-                    page=c.page,
-                    pages=list(c.pages) if c.pages else None,
                 )
                 for c in citations
             ],
