@@ -26,7 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.common import VAR, _status_kib, dir_size_mib, http_json, percentiles_ms, raw_encode, rss_mib, served
+from bench.common import VAR, _status_kib, dir_size_mib, http_json, percentiles_ms, raw_encode, rss_mib
+from bench.served import served
 
 PASSAGES_PER_DOCUMENT = 40
 ASKS = 1000
@@ -212,7 +213,7 @@ def measure_served(out: Path, write_seconds: float = float("nan"), log=print, as
         t = time.perf_counter()
         raw_encode(encoder, [q])
         encode_times.append(time.perf_counter() - t)
-    with served(out, timeout=600) as server:
+    with served(out, ready_within=600) as server:
         rss_start = rss_mib(server.proc.pid)
         log(f"n={n}: served in {server.ready_seconds:.1f}s, RSS {rss_start:.0f} MiB")
         times, answered = [], 0

@@ -41,7 +41,8 @@ def hold_services(index_dir: Path, workers: int = 2) -> list[dict]:
     """`workers` inspectqa serve processes on one index, each having answered a question."""
     from contextlib import ExitStack
 
-    from bench.common import http_json, served
+    from bench.common import http_json
+    from bench.served import served
 
     with ExitStack() as stack:
         servers = [stack.enter_context(served(index_dir)) for _ in range(workers)]

@@ -43,3 +43,18 @@ def test_a_row_states_its_ratio_and_whether_the_target_is_met():
 def test_percentiles_are_in_milliseconds():
     p50, p95 = percentiles_ms([0.001 * i for i in range(1, 101)])
     assert abs(p50 - 50.5) < 1e-9 and 94 < p95 < 96
+
+
+def test_the_served_index_benchmark_writes_serves_and_asks_a_small_index(tmp_path, monkeypatch):
+    """`make bench-scale`'s service part end to end at 400 passages: the index it writes loads in
+    `inspectqa serve`, every question gets a 200, and the row it prints has every figure."""
+    from bench import scale, service_scale
+
+    monkeypatch.setattr(scale, "VAR", tmp_path)
+    monkeypatch.setattr(service_scale, "VAR", tmp_path)
+    real = np.random.default_rng(3).normal(size=(20, 384)).astype(np.float32)
+    real /= np.linalg.norm(real, axis=1, keepdims=True)
+    row = service_scale.service_at(400, real, log=lambda message: None, asks=6)
+    assert (row.n, row.documents, row.asks) == (400, 400 // service_scale.PASSAGES_PER_DOCUMENT, 6)
+    assert row.sentences > row.n and row.startup_seconds > 0 and row.rss_start_mib > 0
+    assert row.ask_p50_ms > 0 and row.encode_p50_ms > 0 and np.isfinite(row.p50_ratio)
