@@ -34,3 +34,15 @@ def test_bm25_scores_every_passage_and_zero_for_unknown_words():
     scores = bm25_scores(retriever, "fostering panel")
     assert len(scores) == 3 and scores[0] > scores[2] > 0 == scores[1]
     assert not bm25_scores(retriever, "zebra crossing").any()
+
+
+def test_the_token_set_of_a_whole_document_is_the_set_of_its_tokens(built_index, settings):
+    """token_set stems each distinct word once (a document's words repeat); it must give exactly what
+    the tokens give, curly apostrophes, stop words and possessives included."""
+    from index.build.lexical import token_set
+    from index.build.store import load_index
+
+    index = load_index(settings.index_dir, settings)
+    texts = [index.documents[d].text for d in index.documents] + ["Ofsted’s visit: the council's 2019 ‘letter’", "", "the of and"]
+    for text in texts:
+        assert token_set(text) == frozenset(tokenize(text))

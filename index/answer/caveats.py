@@ -91,7 +91,7 @@ def allowed_docs(index: InspectionIndex, filters: SearchFilters) -> set[str] | N
 
 
 def _is_primary(index: InspectionIndex):
-    return lambda c: index.documents[c.doc_id].kind in PRIMARY_KINDS
+    return lambda c: index.documents.metadata(c.doc_id).kind in PRIMARY_KINDS
 
 
 def with_conflicts(
@@ -138,7 +138,7 @@ def newer_sources(index: InspectionIndex, answer: Answer, allowed_docs: set[str]
     if not answer.citations:
         return ()
     first = answer.citations[0]
-    published = index.documents[first.passage.doc_id].published
+    published = index.documents.metadata(first.passage.doc_id).published
     if published is None:
         return ()  # an undated source: nothing can be shown to be newer than it
     sids = index.passage_sentences[first.passage.passage_id]
@@ -156,7 +156,7 @@ def newer_sources(index: InspectionIndex, answer: Answer, allowed_docs: set[str]
     found: dict[str, NewerSource] = {}
     # in document order, so each newer document is represented by its first sentence on the event
     for claim in sorted((c for key in related_keys(index, {e.about for e in events}) for c in index.claims_by_key[key]), key=lambda c: c.sentence_id):
-        doc = index.documents[claim.doc_id]
+        doc = index.documents.metadata(claim.doc_id)
         if claim.doc_id in found or doc.published is None or doc.published <= published:
             continue
         if (allowed_docs is not None and claim.doc_id not in allowed_docs) or not same_thing(claim):

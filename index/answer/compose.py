@@ -126,7 +126,7 @@ def cite(index: InspectionIndex, ranked: list[RankedPassage], highlights: dict[i
     highlights = highlights or {}
     citations = []
     for n, r in enumerate(ranked, 1):
-        doc = index.documents[r.passage.doc_id]
+        doc = index.documents.metadata(r.passage.doc_id)
         marked = tuple(sorted(highlights.get(n, ())))
         citations.append(
             Citation(

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from index.build.lexical import tokenize
+from index.build.lexical import token_set, tokenize
 
 # Below this Zipf frequency (about once per 10 million words) a lower-case word is a specific term
 # ("camhs", "kirklees", "surestart"), above it an everyday word ("kids" 5.3, "blamed" 3.9) or a
@@ -30,6 +30,7 @@ _ORDINALS = frozenset({"second", "third", "fourth", "fifth", "sixth", "seventh",
 # words capitalised for grammar or habit, never a name
 _NOT_NAMES = frozenset({"i", "i'm", "i've", "i'd", "ok", "okay", "mr", "mrs", "ms", "dr", "cllr", "councillor", "sir", "dame"})
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’\-]*[A-Za-z]|[A-Za-z]|\d[\d,./]*\d|\d")
+_FIGURE = re.compile(r"\d[\d,./]*\d|\d")
 
 
 class ConstraintKind(str, enum.Enum):
@@ -104,9 +105,13 @@ def question_constraints(question: str) -> tuple[Constraint, ...]:
 @lru_cache(maxsize=100_000)  # the same sentences are checked question after question
 def text_terms(text: str) -> frozenset[str]:
     """What a text offers to cover constraints: its stemmed words and its figures as written."""
-    figures = {m.group().lower().replace(",", "") for m in _WORD.finditer(text) if m.group()[0].isdigit()}
-    ordinals = {w for w in re.findall(r"[a-z]+", text.lower()) if w in _ORDINALS}
-    return frozenset(tokenize(text)) | figures | ordinals
+    return token_set(text) | figures_written(text) | (set(re.findall(r"[a-z]+", text.lower())) & _ORDINALS)
+
+
+def figures_written(text: str) -> set[str]:
+    """The figures of `text` as written, thousands commas dropped: the numbers `_WORD` finds (a letter run never
+    holds a digit, so the digit runs alone are the same matches)."""
+    return {m.replace(",", "") for m in _FIGURE.findall(text)}
 
 
 def covered(constraint: Constraint, terms: frozenset[str]) -> bool:

@@ -9,8 +9,9 @@ them holds ("wrong-type"). The best of them is then shown as related, never as t
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
-from functools import lru_cache
 
 from index.answer.answer_type import AnswerType
 from index.answer.constraints import Constraint
@@ -37,18 +38,35 @@ class Grounding:
 
 
 def sentence_context(index: InspectionIndex, sentence: Sentence) -> SentenceContext:
-    doc = index.documents[sentence.doc_id]
+    doc = index.documents.metadata(sentence.doc_id)
     neighbours = tuple(
         index.sentences[i].text
         for i in (sentence.sentence_id - 1, sentence.sentence_id + 1)
         if 0 <= i < len(index.sentences) and index.sentences[i].doc_id == sentence.doc_id
     )
-    return SentenceContext(sentence.text, neighbours, doc.title, doc.published, _document_dates(doc.text))
+    return SentenceContext(sentence.text, neighbours, doc.title, doc.published, _document_dates(index, sentence.doc_id))
 
 
-@lru_cache(maxsize=4096)
-def _document_dates(text: str) -> frozenset[str]:
-    return dates_named(text)
+# (index path, build time, doc_id) -> the years and months the document names; a document's text is decoded and read
+# once, not each time one of its sentences is checked (at 1M passages most questions meet new documents,
+# and a report's text is tens of kilobytes); bounded, and keyed by what identifies the text, not the text
+_DATES: OrderedDict[tuple[str, str, str], frozenset[str]] = OrderedDict()
+_DATES_KEPT = 4096
+_DATES_LOCK = threading.Lock()
+
+
+def _document_dates(index: InspectionIndex, doc_id: str) -> frozenset[str]:
+    key = (str(index.path), index.manifest.built_at, doc_id)
+    with _DATES_LOCK:
+        if key in _DATES:
+            _DATES.move_to_end(key)
+            return _DATES[key]
+    dates = dates_named(index.documents[doc_id].text)
+    with _DATES_LOCK:
+        _DATES[key] = dates
+        while len(_DATES) > _DATES_KEPT:
+            _DATES.popitem(last=False)
+    return dates
 
 
 def ground(index: InspectionIndex, query: Query, candidates: list[ScoredSentence]) -> Grounding:

@@ -83,23 +83,29 @@ def score_sentences(
 ) -> list[ScoredSentence]:
     """Every sentence of the given passages that could answer `query`, scored, best first (each once);
     passages of `primary_kinds` (the inspectorate's own documents) get a small bonus."""
+    # each sentence and vector read once, all of them in one go (passages overlap; vectors are read from disk)
+    inside = {pid: index.passage_sentences[pid] for pid in passage_ids}
+    sentences = {sid: index.sentences[sid] for ids in inside.values() for sid in ids}
+    answering = {sid for sid, s in sentences.items() if could_answer(s.text, query.answer_type)}
+    wanted = [pid for pid in dict.fromkeys(passage_ids) if any(sid in answering for sid in inside[pid])]
+    if not wanted:
+        return []
+    sids = sorted(answering)
+    passage_cosines = dict(zip(wanted, (index.passage_vectors[wanted] @ query.vector).tolist()))
+    sentence_cosines = dict(zip(sids, (index.sentence_vectors[sids] @ query.vector).tolist()))
     best: dict[int, ScoredSentence] = {}
-    for pid in passage_ids:
-        sids = [sid for sid in index.passage_sentences[pid] if could_answer(index.sentences[sid].text, query.answer_type)]
-        if not sids:
-            continue
+    for pid in wanted:
         passage = index.passages[pid]
-        context = PASSAGE_COSINE * float(index.passage_vectors[pid] @ query.vector) + PASSAGE_OVERLAP * weighted_overlap(
-            query.weights, tokens(passage.text)
-        )
-        if index.documents[passage.doc_id].kind in primary_kinds:
+        context = PASSAGE_COSINE * passage_cosines[pid] + PASSAGE_OVERLAP * weighted_overlap(query.weights, tokens(passage.text))
+        if index.documents.metadata(passage.doc_id).kind in primary_kinds:
             context += PRIMARY_SOURCE_BONUS
-        cosines = index.sentence_vectors[sids] @ query.vector
-        for sid, cos in zip(sids, cosines):
-            overlap = weighted_overlap(query.weights, tokens(index.sentences[sid].text))
-            own = SENTENCE_COSINE * float(cos) + SENTENCE_OVERLAP * overlap
+        for sid in inside[pid]:
+            if sid not in answering:
+                continue
+            overlap = weighted_overlap(query.weights, tokens(sentences[sid].text))
+            own = SENTENCE_COSINE * sentence_cosines[sid] + SENTENCE_OVERLAP * overlap
             if sid not in best or own + context > best[sid].score:
-                best[sid] = ScoredSentence(index.sentences[sid], own + context, overlap, own)
+                best[sid] = ScoredSentence(sentences[sid], own + context, overlap, own)
     return sorted(best.values(), key=lambda x: (-x.score, x.sentence.sentence_id))
 
 

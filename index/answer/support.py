@@ -15,8 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from index.answer.answer_type import AnswerType, holds_answer_type
-from index.answer.constraints import MONTHS, Constraint, ConstraintKind, covered, text_terms
-from index.build.lexical import tokenize
+from index.answer.constraints import MONTHS, Constraint, ConstraintKind, covered, figures_written, text_terms
+from index.build.lexical import token_set, tokenize
 
 
 @dataclass(frozen=True)
@@ -43,8 +43,12 @@ class SentenceContext:
 
 
 def dates_named(text: str) -> frozenset[str]:
-    """The years and (stemmed) month names `text` uses, as `SentenceContext.document_dates`."""
-    return frozenset(t for t in text_terms(text) if re.fullmatch(r"(?:19|20)\d\d", t) or t in _MONTH_STEMS)
+    """The years and (stemmed) month names `text` uses, as `SentenceContext.document_dates`: the year and month
+    terms of `text_terms(text)`, worked out without the rest (a whole document's terms are not kept)."""
+    return frozenset(t for t in token_set(text) | figures_written(text) if t in _MONTH_STEMS or _YEAR.fullmatch(t))
+
+
+_YEAR = re.compile(r"(?:19|20)\d\d")
 
 
 _MONTH_STEMS = frozenset(stem for m in MONTHS for stem in tokenize(m))

@@ -21,11 +21,22 @@ def _stemmer() -> Stemmer.Stemmer:
     return Stemmer.Stemmer("english")
 
 
+def _words(text: str) -> list[str]:
+    return _WORD.findall(text.lower().replace("’", "'").replace("‘", "'"))
+
+
+def _kept(words) -> list[str]:
+    return [w for w in (w.split("'")[0] for w in words) if w and w not in _STOPWORDS]
+
+
 def tokenize(text: str) -> list[str]:
     """Lower-cased, stop-word-free, stemmed word tokens (curly apostrophes folded first)."""
-    words = _WORD.findall(text.lower().replace("’", "'").replace("‘", "'"))
-    words = [w.split("'")[0] for w in words]
-    return _stemmer().stemWords([w for w in words if w and w not in _STOPWORDS])
+    return _stemmer().stemWords(_kept(_words(text)))
+
+
+def token_set(text: str) -> frozenset[str]:
+    """`frozenset(tokenize(text))`, each distinct word handled once: a whole document repeats most of its words."""
+    return frozenset(_stemmer().stemWords(list(set(_kept(set(_words(text)))))))
 
 
 def build_bm25(texts: list[str]) -> bm25s.BM25:
