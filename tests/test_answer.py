@@ -123,6 +123,22 @@ def test_repeated_question_uses_the_query_cache(answerer):
     assert answerer.encoder.texts_encoded - before == 1
 
 
+def test_bm25_worked_out_while_the_question_is_encoded_gives_the_same_answer(built_index, encoder, settings, dev_questions):
+    """A new question's BM25 scores are worked out while another thread encodes it; a cached one is scored
+    after. Both ways must give the same reply, to the last score."""
+    fresh = QuestionAnswerer(built_index, encoder, settings)
+    for q in [q["question"] for q in dev_questions[:12]]:
+        assert not fresh.query_vectors.holds(q)
+        overlapped = fresh.answer(q)
+        assert fresh.query_vectors.holds(q)
+        again = fresh.answer(q)
+        assert overlapped.answer == again.answer and overlapped.abstention == again.abstention
+        assert [(c.passage.passage_id, c.fused_score, c.bm25_score) for c in overlapped.citations] == [
+            (c.passage.passage_id, c.fused_score, c.bm25_score) for c in again.citations
+        ]
+        assert any(c.bm25_score > 0 for c in overlapped.citations) or overlapped.abstention
+
+
 def _best_sentence(index, passage_id, score):
     return max(index.passage_sentences[passage_id], key=lambda sid: score.get(sid, -1.0))
 

@@ -46,3 +46,21 @@ def test_the_token_set_of_a_whole_document_is_the_set_of_its_tokens(built_index,
     texts = [index.documents[d].text for d in index.documents] + ["Ofsted’s visit: the council's 2019 ‘letter’", "", "the of and"]
     for text in texts:
         assert token_set(text) == frozenset(tokenize(text))
+
+
+def test_the_bm25_ranking_is_the_best_k_positive_scores_ties_by_passage_id():
+    """The ranking takes the k-th best score by partition and sorts only what reaches it; it must equal a
+    full sort, ties included, with a filter's masked-out passages and zero scores never ranked."""
+    import numpy as np
+
+    from index.answer.search import _bm25_ranking
+
+    rng = np.random.default_rng(0)
+    for trial in range(200):
+        n = int(rng.integers(1, 60))
+        scores = rng.choice(np.array([0.0, 0.5, 1.0, 1.5, 2.0], dtype=np.float32), size=n)
+        allowed = np.flatnonzero(rng.random(n) < 0.6) if trial % 2 else None
+        k = int(rng.integers(1, 40))
+        visible = scores if allowed is None else np.where(np.isin(np.arange(n), allowed), scores, 0)
+        expected = sorted(((i, float(s)) for i, s in enumerate(visible) if s > 0), key=lambda p: (-p[1], p[0]))[:k]
+        assert _bm25_ranking(scores, allowed, k) == expected

@@ -11,8 +11,11 @@ import copy
 import re
 import threading
 from collections import OrderedDict
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from functools import cached_property, lru_cache
+
+import numpy as np
 
 from index.answer.access import EVERYTHING, Access, hidden_documents, restricted_view
 from index.answer.caveats import allowed_docs, newer_sources, with_conflicts
@@ -23,14 +26,20 @@ from index.answer.followup import Resolution, Turn, resolve
 from index.answer.grounding import asks_for_several, ground
 from index.answer.query import Query, QueryVectorCache, analyse_question
 from index.answer.scoring import ScoredSentence, boilerplate_lead, pick_answer_sentences, rerank, score_sentences, word_set
-from index.answer.search import RankedPassage, SearchFilters, search_passages
+from index.answer.search import LexicalRanking, RankedPassage, SearchFilters, lexical_ranking, search_depth, search_passages
 from index.build.builder import embedding_text, split_letter
 from index.build.embed import Encoder
+from index.build.lexical import tokenize
 from index.build.store import InspectionIndex
 from index.settings import Settings
 
 # bound answerers kept, one per set of hidden documents (few: one per combination of groups)
 _VIEWS_KEPT = 16
+# questions being encoded while their BM25 scores are worked out (QuestionAnswerer._analysed); one thread
+# per request the server runs at once, the encoder's own lock and thread count decide the rest
+_ENCODING = ThreadPoolExecutor(max_workers=8, thread_name_prefix="inspectqa-encode")
+# the vector of a Query analysed while its question is still being encoded; replaced before anything reads it
+_VECTOR_PENDING = np.empty(0, dtype=np.float32)
 
 
 class QuestionAnswerer:
@@ -89,9 +98,35 @@ class QuestionAnswerer:
     def cache_misses(self) -> int:
         return self.query_vectors.misses
 
-    def analyse(self, question: str) -> Query:
-        """The question analysed once, for every later stage."""
-        return analyse_question(question, self.query_vectors(question), self.index.lexicon, lambda: self._vocabulary, lambda: self._initialisms)
+    def analyse(self, question: str, vector: np.ndarray | None = None) -> Query:
+        """The question analysed once, for every later stage (`vector`: its embedding, when already known)."""
+        vector = self.query_vectors(question) if vector is None else vector
+        return analyse_question(question, vector, self.index.lexicon, lambda: self._vocabulary, lambda: self._initialisms)
+
+    def _analysed(self, question: str, top_k: int) -> tuple[Query, LexicalRanking | None]:
+        """The `Query`, and the question's BM25 ranking worked out on this thread while the model encodes it on
+        another: a question's encode runs on one core (index.build.embed), and BM25 needs only the words, so
+        on a second core it costs no time (~10 ms a question at a million passages, docs/performance.md).
+        A question whose vector is cached is analysed at once and ranked by search_passages as usual."""
+        if self.query_vectors.holds(question):
+            return self.analyse(question), None
+        vector = _ENCODING.submit(self.query_vectors, question)
+        depth = search_depth(len(self.index.passages), top_k, self.settings.candidates)
+        lexical = lexical_ranking(self.index, tuple(tokenize(question)), depth)
+        query = self.analyse(question, _VECTOR_PENDING)
+        self._tokenise_until(vector, [pid for pid, _ in lexical.best])
+        return replace(query, vector=vector.result()), lexical
+
+    def _tokenise_until(self, encoding: Future, passage_ids: list[int]) -> None:
+        """While the question is still being encoded, tokenise the sentences of the BM25 candidates into the
+        cache score_sentences reads (most of them are in the fused pool): time that would be spent waiting."""
+        for pid in passage_ids:
+            if encoding.done():
+                return
+            passage = self.index.passages[pid]
+            self._tokens(passage.text)
+            for sentence in self.index.sentences.many(self.index.passage_sentences[pid]):
+                self._tokens(sentence.text)
 
     @cached_property
     def _vocabulary(self) -> frozenset[str]:
@@ -102,10 +137,12 @@ class QuestionAnswerer:
     def _initialisms(self) -> frozenset[str]:
         return frozenset().union(*(initialisms(d.text) for d in self.index.documents.values()))
 
-    def _ranked(self, query: Query, top_k: int, filters: SearchFilters) -> tuple[list[ScoredSentence], list[RankedPassage]]:
+    def _ranked(
+        self, query: Query, top_k: int, filters: SearchFilters, lexical: LexicalRanking | None = None
+    ) -> tuple[list[ScoredSentence], list[RankedPassage]]:
         """Every sentence of the fused pool scored, and the pool's `top_k` passages reranked."""
         s = self.settings
-        pool = search_passages(self.index, query, max(top_k, s.candidates), filters, s.candidates, s.rrf_k)
+        pool = search_passages(self.index, query, max(top_k, s.candidates), filters, s.candidates, s.rrf_k, lexical)
         scored = score_sentences(self.index, query, [r.passage.passage_id for r in pool], self._tokens, frozenset(s.primary_kinds))
         return scored, rerank(pool, scored, self.index, s.distinct_citations)[:top_k]
 
@@ -113,15 +150,18 @@ class QuestionAnswerer:
         """The passages an answer to `question` would cite, in the same order."""
         if (bound := self.for_caller(filters.access)) is not self:
             return bound.search(question, top_k, filters)
-        return cite(self.index, self._ranked(self.analyse(question), top_k or self.settings.top_k, filters)[1])
+        top_k = top_k or self.settings.top_k
+        query, lexical = self._analysed(question, max(top_k, self.settings.candidates))
+        return cite(self.index, self._ranked(query, top_k, filters, lexical)[1])
 
     def answer(self, question: str, top_k: int | None = None, filters: SearchFilters = SearchFilters()) -> Answer:
         """The extractive answer to `question` with its citations, or an abstention with the closest passages."""
         if (bound := self.for_caller(filters.access)) is not self:
             return bound.answer(question, top_k, filters)
         s = self.settings
-        query = self.analyse(question)
-        scored, ranked = self._ranked(query, top_k or s.top_k, filters)
+        top_k = top_k or s.top_k
+        query, lexical = self._analysed(question, max(top_k, s.candidates))
+        scored, ranked = self._ranked(query, top_k, filters, lexical)
         in_top = {sid for r in ranked for sid in self.index.passage_sentences[r.passage.passage_id]}
         candidates = [x for x in scored if x.sentence.sentence_id in in_top]
         chosen, reason = pick_answer_sentences(self.index, query, candidates, s.answer_sentences, s.abstain_threshold, s.answer_max_chars)

@@ -17,7 +17,7 @@ from index.answer.answer_type import AnswerType
 from index.answer.constraints import Constraint
 from index.answer.query import Query
 from index.answer.scoring import ScoredSentence
-from index.answer.support import SentenceContext, Verdict, check, dates_named
+from index.answer.support import SentenceContext, Verdict, check, dates_named, draws_on_document_dates
 from index.build.chunk import Sentence
 from index.build.store import InspectionIndex
 
@@ -37,14 +37,14 @@ class Grounding:
     share_supported: float = 0.0  # of those, the share that answer (a confidence feature)
 
 
-def sentence_context(index: InspectionIndex, sentence: Sentence) -> SentenceContext:
+def sentence_context(index: InspectionIndex, sentence: Sentence, with_dates: bool = True) -> SentenceContext:
+    """What `sentence` may draw on; `with_dates=False` leaves out the dates its whole document names (for a
+    question no document date can answer: see `draws_on_document_dates`)."""
     doc = index.documents.metadata(sentence.doc_id)
-    neighbours = tuple(
-        index.sentences[i].text
-        for i in (sentence.sentence_id - 1, sentence.sentence_id + 1)
-        if 0 <= i < len(index.sentences) and index.sentences[i].doc_id == sentence.doc_id
-    )
-    return SentenceContext(sentence.text, neighbours, doc.title, doc.published, _document_dates(index, sentence.doc_id))
+    around = [i for i in (sentence.sentence_id - 1, sentence.sentence_id + 1) if 0 <= i < len(index.sentences)]
+    neighbours = tuple(s.text for s in index.sentences.many(around) if s.doc_id == sentence.doc_id)
+    dates = _document_dates(index, sentence.doc_id) if with_dates else frozenset()
+    return SentenceContext(sentence.text, neighbours, doc.title, doc.published, dates)
 
 
 # (index path, build time, doc_id) -> the years and months the document names; a document's text is decoded and read
@@ -76,7 +76,8 @@ def ground(index: InspectionIndex, query: Query, candidates: list[ScoredSentence
     if not candidates:
         return Grounding([])
     reach = [c for c in candidates if c.score >= candidates[0].score - SUPPORT_REACH]
-    verdicts: list[Verdict] = [check(query.kind, query.constraints, sentence_context(index, c.sentence)) for c in reach]
+    dated = draws_on_document_dates(query.constraints)
+    verdicts: list[Verdict] = [check(query.kind, query.constraints, sentence_context(index, c.sentence, dated)) for c in reach]
     supported = [c for c, v in zip(reach, verdicts) if v.answers]
     share = len(supported) / len(reach)
     if supported:

@@ -107,6 +107,10 @@ class QueryVectorCache:
         with self._lock:
             self._vectors.clear()
 
+    def holds(self, text: str) -> bool:
+        with self._lock:
+            return text in self._vectors
+
     def __call__(self, text: str) -> np.ndarray:
         with self._lock:
             if (vec := self._vectors.get(text)) is not None:

@@ -85,17 +85,18 @@ def score_sentences(
     passages of `primary_kinds` (the inspectorate's own documents) get a small bonus."""
     # each sentence and vector read once, all of them in one go (passages overlap; vectors are read from disk)
     inside = {pid: index.passage_sentences[pid] for pid in passage_ids}
-    sentences = {sid: index.sentences[sid] for ids in inside.values() for sid in ids}
+    held = sorted({sid for ids in inside.values() for sid in ids})
+    sentences = dict(zip(held, index.sentences.many(held)))
     answering = {sid for sid, s in sentences.items() if could_answer(s.text, query.answer_type)}
     wanted = [pid for pid in dict.fromkeys(passage_ids) if any(sid in answering for sid in inside[pid])]
     if not wanted:
         return []
     sids = sorted(answering)
-    passage_cosines = dict(zip(wanted, (index.passage_vectors[wanted] @ query.vector).tolist()))
+    passage_cosines = {pid: float(vector @ query.vector) for pid, vector in zip(wanted, index.passage_vectors[wanted])}
     sentence_cosines = dict(zip(sids, (index.sentence_vectors[sids] @ query.vector).tolist()))
     best: dict[int, ScoredSentence] = {}
-    for pid in wanted:
-        passage = index.passages[pid]
+    for passage in index.passages.many(wanted):
+        pid = passage.passage_id
         context = PASSAGE_COSINE * passage_cosines[pid] + PASSAGE_OVERLAP * weighted_overlap(query.weights, tokens(passage.text))
         if index.documents.metadata(passage.doc_id).kind in primary_kinds:
             context += PRIMARY_SOURCE_BONUS

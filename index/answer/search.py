@@ -83,11 +83,35 @@ def _bm25_ranking(scores: np.ndarray, allowed: np.ndarray | None, k: int):
         masked = np.full_like(scores, -np.inf)
         masked[allowed] = scores[allowed]
         scores = masked
-    # argpartition first: a full sort of a million scores per question costs ~100 ms
+    # the k-th best score by partition, then the few passages at or above it sorted (ties by id): a full sort
+    # of a million scores per question costs ~100 ms, an argpartition of them twice a partition's time
     k = min(k, len(scores))
-    top = np.argpartition(-scores, k - 1)[:k] if 0 < k < len(scores) else np.arange(len(scores))
-    top = top[np.lexsort((top, -scores[top]))]
-    return [(int(i), float(scores[i])) for i in top if scores[i] > 0]
+    if k <= 0:
+        return []
+    floor = max(np.partition(scores, len(scores) - k)[len(scores) - k], np.float32(0)) if k < len(scores) else 0
+    top = np.flatnonzero(scores > floor) if floor == 0 else np.flatnonzero(scores >= floor)
+    top = top[np.lexsort((top, -scores[top]))][:k]
+    return [(int(i), float(scores[i])) for i in top]
+
+
+@dataclass(frozen=True)
+class LexicalRanking:
+    """A question's BM25 score of every passage and, unfiltered, its best `depth` passages: worked out before
+    the search (while the question is encoded, index.answer.answerer) and handed to `search_passages`."""
+
+    scores: np.ndarray
+    depth: int
+    best: list[tuple[int, float]]
+
+
+def lexical_ranking(index: InspectionIndex, tokens: tuple[str, ...], depth: int) -> LexicalRanking:
+    scores = bm25_scores(index.bm25, tokens)
+    return LexicalRanking(scores, depth, _bm25_ranking(scores, None, depth))
+
+
+def search_depth(passages: int, top_k: int, candidates: int) -> int:
+    """How many passages each retriever hands to fusion."""
+    return min(max(candidates, top_k), passages)
 
 
 def search_passages(
@@ -97,15 +121,17 @@ def search_passages(
     filters: SearchFilters = SearchFilters(),
     candidates: int = 30,
     rrf_k: int = 60,
+    lexical: LexicalRanking | None = None,
 ) -> list[RankedPassage]:
-    """The `top_k` passages best matching `query`, best first."""
+    """The `top_k` passages best matching `query`, best first. `lexical`: `lexical_ranking(index, query.tokens, ...)`,
+    when the caller worked it out already."""
     allowed = allowed_passages(index, filters)
     if allowed is not None and len(allowed) == 0:
         return []
-    k = min(max(candidates, top_k), len(index.passages) if allowed is None else len(allowed))
+    k = search_depth(len(index.passages) if allowed is None else len(allowed), top_k, candidates)
     dense = index.vectors.search(query.vector, k, allowed, filters=None if filters.is_empty() else filters)
-    lexical_scores = bm25_scores(index.bm25, query.tokens)
-    lexical = _bm25_ranking(lexical_scores, allowed, k)
+    lexical_scores = bm25_scores(index.bm25, query.tokens) if lexical is None else lexical.scores
+    lexical = lexical.best if lexical is not None and allowed is None and lexical.depth == k else _bm25_ranking(lexical_scores, allowed, k)
 
     fused: dict[int, float] = {}
     for ranking in (dense, lexical):
@@ -113,12 +139,12 @@ def search_passages(
             fused[pid] = fused.get(pid, 0.0) + 1.0 / (rrf_k + rank + 1)
     dense_by_id = dict(dense)
     order = sorted(fused, key=lambda pid: (-fused[pid], pid))[:top_k]
+    # a passage only BM25 found has no cosine yet: its vector is read (all of them in one read) and compared
+    unscored = [pid for pid in order if pid not in dense_by_id]
+    for pid, vector in zip(unscored, index.passage_vectors[unscored] if unscored else ()):
+        dense_by_id[pid] = float(vector @ query.vector)
     return [
-        RankedPassage(
-            passage=index.passages[pid],
-            score=fused[pid],
-            dense_score=dense_by_id.get(pid, float(index.passage_vectors[pid] @ query.vector)),
-            bm25_score=float(lexical_scores[pid]),
-        )
-        for pid in order
+        RankedPassage(passage=passage, score=fused[passage.passage_id], dense_score=dense_by_id[passage.passage_id],
+                      bm25_score=float(lexical_scores[passage.passage_id]))
+        for passage in index.passages.many(order)
     ]

@@ -51,6 +51,12 @@ def dates_named(text: str) -> frozenset[str]:
 _YEAR = re.compile(r"(?:19|20)\d\d")
 
 
+def draws_on_document_dates(constraints: Sequence[Constraint]) -> bool:
+    """Whether a document's dates can cover any of `constraints`: only a year or month token can be one of
+    them, so for other questions the whole document need not be read."""
+    return any(t in _MONTH_STEMS or _YEAR.fullmatch(t) for c in constraints for t in c.tokens)
+
+
 _MONTH_STEMS = frozenset(stem for m in MONTHS for stem in tokenize(m))
 
 

@@ -12,7 +12,8 @@ import numpy as np
 import Stemmer
 from bm25s.stopwords import STOPWORDS_EN
 
-_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+# a word and what follows its apostrophe ("council's"): only the word before it is kept, as its own group
+_WORD = re.compile(r"([a-z0-9]+)(?:'[a-z]+)?")
 _STOPWORDS = frozenset(STOPWORDS_EN) | {"s", "t", "did", "does", "do", "what", "how", "who", "when", "which", "why"}
 
 
@@ -26,7 +27,7 @@ def _words(text: str) -> list[str]:
 
 
 def _kept(words) -> list[str]:
-    return [w for w in (w.split("'")[0] for w in words) if w and w not in _STOPWORDS]
+    return [w for w in words if w not in _STOPWORDS]
 
 
 def tokenize(text: str) -> list[str]:

@@ -389,8 +389,9 @@ def load_index(index_dir: Path, settings: Settings, check_settings: bool = True)
             described.append(Document(**row, published=published, source_file="", text="", pages=pages, access=access))
         text = TextFile(index_dir / TEXT_FILE)
         documents = DocumentTable(described, np.array(text_spans, dtype=np.int64).reshape(-1, 2), text)
-        passage_rows = random_access(np.load(index_dir / PASSAGES_FILE, mmap_mode="r", allow_pickle=False))
-        sentence_rows = random_access(np.load(index_dir / SENTENCES_FILE, mmap_mode="r", allow_pickle=False))
+        # plain ndarray views of the maps: np.memmap's own indexing costs ~6 µs a row, a question reads hundreds
+        passage_rows = np.asarray(random_access(np.load(index_dir / PASSAGES_FILE, mmap_mode="r", allow_pickle=False)))
+        sentence_rows = np.asarray(random_access(np.load(index_dir / SENTENCES_FILE, mmap_mode="r", allow_pickle=False)))
         if passage_rows.ndim != 2 or passage_rows.shape[1] != PASSAGE_COLUMNS or sentence_rows.ndim != 2 or sentence_rows.shape[1] != 5:
             raise ValueError("offset arrays have the wrong shape")
         if len(text_spans) and int(np.max(text_spans)) > len(text):
