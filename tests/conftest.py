@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 import socket
 import threading
@@ -24,6 +25,21 @@ _AUDIT_TMP = __import__("tempfile").mkdtemp(prefix="inspectqa-audit-")
 __import__("os").environ.setdefault("INSPECTQA_AUDIT_DB", str(Path(_AUDIT_TMP) / "audit.sqlite3"))
 # with auth off only loopback Host names are served; Starlette's TestClient sends Host: testserver
 __import__("os").environ.setdefault("INSPECTQA_ALLOWED_HOSTS", "testserver")
+
+
+@pytest.fixture(autouse=True)
+def _logging_left_as_found():
+    """A command run in this process (cli.main) sets logging up for a command line: the root level and a
+    filter quietening library and service INFO lines on every root handler, pytest's own capture handlers
+    included. Put both back after each test, or a later test's caplog misses the service's INFO lines
+    depending on which tests ran before it."""
+    root = logging.getLogger()
+    level, filters = root.level, {handler: list(handler.filters) for handler in root.handlers}
+    yield
+    root.setLevel(level)
+    for handler in root.handlers:
+        if handler in filters:
+            handler.filters[:] = filters[handler]
 
 
 def pytest_addoption(parser):
