@@ -2,24 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 
 import pytest
 
+from browser_helpers import chromium
+
 from eval.matching import quote_found
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 DEV_QUESTION = "which government department gets copied into the ofsted monitoring letter?"
 GOLD_QUOTE = "I am copying this letter to the Department for Education."
 UNANSWERABLE = "What is the recipe for a Victoria sponge cake?"
@@ -32,21 +22,8 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(scope="module")
 def browser():
     """One Chromium for the whole file; skipped without it unless CI demands it."""
-    required = os.environ.get("INSPECTQA_REQUIRE_BROWSER") == "1"
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        if required:
-            pytest.fail("playwright is not installed and INSPECTQA_REQUIRE_BROWSER=1")
-        pytest.skip("playwright is not installed")
-    if not CHROMIUM.exists():
-        if required:
-            pytest.fail(f"{CHROMIUM} is missing and INSPECTQA_REQUIRE_BROWSER=1")
-        pytest.skip("Chromium is not installed (apt-get install chromium; see README.md)")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    with chromium() as launched:
+        yield launched
 
 
 def open_page(browser, url: str, width: int = 1280, height: int = 900, **context_options):

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import contextlib
 import io
-import os
 import shutil
 
 import pytest
 from conftest import LiveServer
 from pdf_helpers import BROKEN_END, BROKEN_START, make_paged_pdf
-from test_chat_page import CHROMIUM, CHROMIUM_ARGS, ask, open_page, wait_until
+from browser_helpers import chromium
+from test_chat_page import ask, open_page, wait_until
 
 from index.build.builder import build_index
 from index.settings import PROJECT_ROOT
@@ -51,22 +51,8 @@ MARKED_TEXT = "Array.from(document.querySelectorAll('#doc-pdf mark.pdf-hl')).map
 
 @pytest.fixture(scope="module")
 def browser():
-    required = os.environ.get("INSPECTQA_REQUIRE_BROWSER") == "1"
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        if required:
-            pytest.fail("playwright is not installed and INSPECTQA_REQUIRE_BROWSER=1")
-        pytest.skip("playwright is not installed")
-    if not CHROMIUM.exists() or not VENDOR.exists():
-        missing = "Chromium (apt-get install chromium)" if not CHROMIUM.exists() else "pdf.js in service/static/vendor/pdfjs (run `make vendor`)"
-        if required:
-            pytest.fail(missing + " is missing and INSPECTQA_REQUIRE_BROWSER=1")
-        pytest.skip(missing + " is missing")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    with chromium(((VENDOR, "pdf.js in service/static/vendor/pdfjs (run `make vendor`)"),)) as launched:
+        yield launched
 
 
 @pytest.fixture(scope="module")
