@@ -52,14 +52,19 @@ def timeline(
     filters = dataclasses.replace(filters, access=access)
     index = answerer.view(access)
     docs = allowed_docs(index, filters)
-    among = [c for c in index.claims if docs is None or c.doc_id in docs]
-    claims = among
     q = q.strip() if q else None
     if q:
         citations = answerer.search(q, _TIMELINE_PASSAGES, filters)
         sids = {sid for c in citations for sid in index.passage_sentences[c.passage.passage_id]}
         keys = event_keys(q)
+        # compared only among the documents the question reached, as an answer's conflicts are
+        # (index.answer.caveats.reached_documents): another council's inspection is another event
+        reached = {c.passage.doc_id for c in citations}
+        among = index.claims.claims(index.claims.rows_in_documents(reached if docs is None else reached & docs))
         claims = [c for c in among if c.sentence_id in sids or c.about in keys]
+    else:
+        among = list(index.claims) if docs is None else index.claims.claims(index.claims.rows_in_documents(docs))
+        claims = among
     entries = build_timeline(index, claims, among)
     events = [
         TimelineEvent(
