@@ -153,7 +153,7 @@ class ClaimExtraction:
         texts = {doc_id: text for doc_id, text, _, _ in batch}
         self.writer.add(claims, self.numbers, lambda c: texts[c.doc_id][c.value_start : c.value_end])
         before, self.documents = self.documents, self.documents + len(batch)
-        if self.documents // 2500 > before // 2500:
+        if self.documents // 1000 > before // 1000:  # every 40,000 passages
             self.log(f"{self.label}claims of {self.documents} documents extracted ({self.writer.count} claims), "
                      f"{time.perf_counter() - self.started:.0f}s")
 
@@ -192,7 +192,8 @@ def sentence_vectors(passage_vectors: np.ndarray, passage_rows: np.ndarray, coun
 def write_index(n: int, real: np.ndarray, out: Path, seed: int = 7, log=print, workers: int | None = None,
                 claim_chunk: int | None = None) -> tuple[float, int, int]:
     """Write a served-format index of n synthetic passages into `out`; returns (seconds, documents, sentences).
-    Claims are extracted by `workers` processes (default: one per core)."""
+    Claims are extracted by `workers` processes (default: one per core), spawned: a script calling this must do so
+    under `if __name__ == "__main__":`, as every bench entry point does."""
     from bench.scale import vectors_for
     from index.build.ann import FaissBackend, choose_faiss_factory, search_params_for
     from index.build.builder import embedding_text

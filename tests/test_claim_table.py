@@ -102,3 +102,11 @@ def test_the_first_passage_holding_a_sentence_skips_passages_holding_none():
     assert {sid: lookup[sid] for sid in range(9)} == brute and dict(lookup) == brute
     with pytest.raises(KeyError):
         lookup[9]
+
+
+def test_the_timeline_makes_claims_of_event_rows_only_and_finds_every_event(built_index):
+    from index.answer.timeline import event_rows, is_event
+
+    table = built_index.claims
+    rows = event_rows(table, np.arange(table.stored))
+    assert table.claims(rows) == [c for c in table if is_event(c)] and 0 < len(rows) < len(table)

@@ -142,6 +142,10 @@ class ClaimTable(Sequence):
     def _kept(self, rows: np.ndarray) -> np.ndarray:
         return rows if self._shown is None else rows[self._shown[rows]]
 
+    def visible(self, rows: np.ndarray) -> np.ndarray:
+        """`rows` less those a restricted view hides."""
+        return self._kept(np.asarray(rows, dtype=np.int64))
+
     def _runs(self, column: int, firsts: np.ndarray, lasts: np.ndarray) -> np.ndarray:
         """Row ids whose (sorted) `column` value lies in [first, last) for each pair, in row order."""
         values = self.columns[:, column]

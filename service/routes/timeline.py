@@ -7,11 +7,12 @@ import dataclasses
 import datetime as dt
 from typing import Annotated
 
+import numpy as np
 from fastapi import APIRouter, Query
 from pydantic import ValidationError
 
 from index.answer.caveats import allowed_docs
-from index.answer.timeline import build_timeline
+from index.answer.timeline import build_timeline, event_rows
 from index.build.claims import date_label, event_keys
 from index.answer.scoring import PRIMARY_KINDS
 from service.deps import Answerer, CallerAccess
@@ -60,11 +61,12 @@ def timeline(
         # compared only among the documents the question reached, as an answer's conflicts are
         # (index.answer.caveats.reached_documents): another council's inspection is another event
         reached = {c.passage.doc_id for c in citations}
-        among = index.claims.claims(index.claims.rows_in_documents(reached if docs is None else reached & docs))
-        claims = [c for c in among if c.sentence_id in sids or c.about in keys]
+        rows = index.claims.rows_in_documents(reached if docs is None else reached & docs)
     else:
-        among = list(index.claims) if docs is None else index.claims.claims(index.claims.rows_in_documents(docs))
-        claims = among
+        rows = np.arange(index.claims.stored) if docs is None else index.claims.rows_in_documents(docs)
+    # only events take part in a timeline: claims are made of those rows alone
+    among = index.claims.claims(event_rows(index.claims, index.claims.visible(rows)))
+    claims = [c for c in among if c.sentence_id in sids or c.about in keys] if q else among
     entries = build_timeline(index, claims, among)
     events = [
         TimelineEvent(
