@@ -89,15 +89,19 @@ def claims_in_play(
     return anchors, retrieved + rest
 
 
-def claims_on(index: InspectionIndex, keys: set[str], docs: set[str]) -> list[Claim]:
-    """The claims of `docs` about the same event as one of `keys`: by key, in the order keys first appear in the
-    index, then in sentence order. Only the rows of `docs` are read, and only the kept ones made into claims."""
+def claims_on(index: InspectionIndex, keys: set[str], docs: set[str], date_years: set[int] | None = None) -> list[Claim]:
+    """The claims of `docs` about the same event as one of `keys` (its dates only those of `date_years`, when
+    given): by key, in the order keys first appear in the index, then in sentence order. Only the rows of
+    `docs` are read, and only the kept ones made into claims."""
     table = index.claims
     rows = table.rows_in_documents(docs)
     about = table.about_of(rows)
     names = table.strings["about"]
     related = [code for code in np.unique(about).tolist() if any(same_event(names[code], key) for key in keys)]
-    rows = rows[np.isin(about, related)]
+    keep = np.isin(about, related)
+    if date_years is not None:
+        keep &= ~table.is_date(rows) | np.isin(table.years_of(rows), list(date_years))
+    rows = rows[keep]
     return table.claims(rows[np.argsort(table.about_of(rows), kind="stable")])
 
 
@@ -173,12 +177,12 @@ def newer_sources(index: InspectionIndex, answer: Answer, docs: set[str]) -> tup
         return any(c.kind == e.kind and same_event(c.about, e.about) and (c.kind == "figure" or c.year == e.year) for e in events)
 
     found: dict[str, NewerSource] = {}
+    newer = {d for d in docs if (p := index.documents.metadata(d).published) is not None and p > published}
     # in document order, so each newer document is represented by its first sentence on the event
-    for claim in sorted(claims_on(index, {e.about for e in events}, docs), key=lambda c: c.sentence_id):
+    years = {e.year for e in events if e.kind == "date"}
+    for claim in sorted(claims_on(index, {e.about for e in events}, newer, years), key=lambda c: c.sentence_id):
+        if claim.doc_id in found or not same_thing(claim):
+            continue
         doc = index.documents.metadata(claim.doc_id)
-        if claim.doc_id in found or doc.published is None or doc.published <= published:
-            continue
-        if not same_thing(claim):
-            continue
         found[claim.doc_id] = NewerSource(claim.doc_id, doc.published.isoformat(), claim.start, claim.end)
     return tuple(sorted(found.values(), key=lambda n: n.published, reverse=True))

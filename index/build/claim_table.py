@@ -180,6 +180,14 @@ class ClaimTable(Sequence):
         """The key code of each row (an index into `strings["about"]`)."""
         return self.columns[rows, ABOUT]
 
+    def is_date(self, rows: np.ndarray) -> np.ndarray:
+        kinds = self.strings["kind"]
+        return self.columns[rows, KIND] == (kinds.index("date") if "date" in kinds else -2)
+
+    def years_of(self, rows: np.ndarray) -> np.ndarray:
+        """The year of each row (ABSENT where it has none)."""
+        return self.columns[rows, YEAR]
+
     @property
     def doc_number(self) -> dict[str, int]:
         if "_doc_number" not in self.__dict__:
@@ -225,8 +233,10 @@ class ClaimTable(Sequence):
         kind, resolved = s["kind"][kind], s["resolved"][resolved]
         year, month_lo, month_hi, day_lo, day_hi = map(_or_none, (year, month_lo, month_hi, day_lo, day_hi))
         if value == DERIVED:
-            sentence = self.sentences[sid]
-            words = sentence.text[value_start - sentence.start : value_end - sentence.start]
+            words = ""
+            if kind != "date" or resolved == "unresolved":  # a resolved date is its label: no text to decode
+                sentence = self.sentences[sid]
+                words = sentence.text[value_start - sentence.start : value_end - sentence.start]
             value = value_shown(kind, resolved, bool(approximate), words, year, month_lo, month_hi, day_lo, day_hi)
         else:
             value = s["value"][value]
