@@ -85,7 +85,9 @@ def claims_in_play(
         top = [c for c in top if any(same_event(c.about, k) for k in keys)]
     anchors = top + anchors_for(keys, years_named(query.text), retrieved)
     seen = {(c.sentence_id, c.value_start) for c in retrieved}
-    rest = [c for c in claims_on(index, {a.about for a in anchors}, docs) if (c.sentence_id, c.value_start) not in seen]
+    # a date clashes, or sides with one, only in its own year (conflicts.py): other years' dates are not made
+    years = {a.year for a in anchors if a.kind == "date" and a.year is not None}
+    rest = [c for c in claims_on(index, {a.about for a in anchors}, docs, years) if (c.sentence_id, c.value_start) not in seen]
     return anchors, retrieved + rest
 
 
