@@ -4,7 +4,7 @@ At a million passages the corpus states ~3 million dates and figures; as frozen 
 ~470 bytes each (~1.4 GiB) and seconds of JSON parsing at start-up. Stored here as one int32 column
 per field (claims.npy, column-major so each column is one contiguous run a binary search can read
 a few pages of), the figures as float64 (claim_numbers.npy), and the strings as small tables
-(claim_strings.json: the distinct event keys, units, kinds ...), a claim costs 76 bytes on disk
+(claim_strings.json: the distinct event keys, units, kinds ...), a claim costs 80 bytes on disk
 and nothing in memory until asked for. A claim's `value` is not stored when it is what
 `claims.value_shown` makes of its row and the words of its sentence (nearly every claim): only the
 exceptions go into the string table.
