@@ -8,7 +8,9 @@ are the paragraphs (the build's text splitter would merge two ~440-character par
 1,000-character passage; here the count must be exactly n). Vectors are synthetic as in bench/scale.py:
 real MiniLM vectors of a sample, perturbed, for passages; each sentence's vector is its passage's plus
 a little noise. The index has the shape of a real one without encoding millions of texts. The index directory is the one
-index.build.store writes and `load_index` serves: offset arrays into document_text.bin, memory-mapped.
+index.build.store writes and `load_index` serves: offset arrays into document_text.bin, memory-mapped. Claims (the
+dates and figures each sentence states) are extracted by the project's own index.build.claims, as a build does,
+over a process pool (~2.5 ms a passage: ~40 minutes on one core at a million passages).
 
 Reported: start-up (spawn to /readyz 200), RSS after start and after the 1,000 asks, /ask p50/p95
 as a ratio to one raw encode of a question (one thread, in this process, the same question, timed
@@ -19,9 +21,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import multiprocessing
+import os
 import random
 import shutil
 import time
+from collections import deque
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -100,6 +106,67 @@ def _documents(n: int, seed: int):
                dt.date(2010 + d % 15, 1 + d % 12, 1 + d % 28), "\n\n".join(paragraphs), spans)
 
 
+# documents handed to a claim-extracting worker at once (~4 s of work at 40 passages a document)
+CLAIM_CHUNK = 40
+
+
+def _chunk_claims(chunk: list[tuple[str, str, dt.date, list[tuple[int, int, int]]]]) -> list:
+    """The claims of each document of `chunk` ((doc_id, text, published, (sentence_id, start, end)s)), in order."""
+    from index.build.claims import document_claims
+
+    return [claim for doc_id, text, published, sentences in chunk for claim in document_claims(doc_id, text, published, sentences)]
+
+
+class ClaimExtraction:
+    """Claims of the synthetic documents extracted over a process pool while the texts are written, collected
+    in document order (results are taken in the order chunks were handed out, so the output is the same on
+    every run and any number of workers). At most a few chunks wait at once: texts are not all held."""
+
+    def __init__(self, writer, workers: int, chunk: int, log=print, label: str = ""):
+        self.writer, self.chunk, self.log, self.label = writer, chunk, log, label
+        self.pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) if workers > 1 else None
+        self.workers = workers
+        self.pending: deque = deque()
+        self.batch: list = []
+        self.numbers: dict[str, int] = {}
+        self.documents = 0
+        self.started = time.perf_counter()
+
+    def add(self, number: int, doc_id: str, text: str, published: dt.date, sentences: list[tuple[int, int, int]]) -> None:
+        self.numbers[doc_id] = number
+        self.batch.append((doc_id, text, published, sentences))
+        if len(self.batch) >= self.chunk:
+            self._hand_out()
+
+    def _hand_out(self) -> None:
+        batch, self.batch = self.batch, []
+        if not batch:
+            return
+        result = self.pool.submit(_chunk_claims, batch) if self.pool else None
+        self.pending.append((batch, result))
+        while len(self.pending) > (2 * self.workers if self.pool else 0):
+            self._collect()
+
+    def _collect(self) -> None:
+        batch, result = self.pending.popleft()
+        claims = result.result() if result is not None else _chunk_claims(batch)
+        texts = {doc_id: text for doc_id, text, _, _ in batch}
+        self.writer.add(claims, self.numbers, lambda c: texts[c.doc_id][c.value_start : c.value_end])
+        before, self.documents = self.documents, self.documents + len(batch)
+        if self.documents // 1000 > before // 1000:  # every 40,000 passages
+            self.log(f"{self.label}claims of {self.documents} documents extracted ({self.writer.count} claims), "
+                     f"{time.perf_counter() - self.started:.0f}s")
+
+    def finish(self) -> int:
+        """Wait for every chunk; the number of claims."""
+        self._hand_out()
+        while self.pending:
+            self._collect()
+        if self.pool:
+            self.pool.shutdown()
+        return self.writer.count
+
+
 def sentence_vectors(passage_vectors: np.ndarray, passage_rows: np.ndarray, count: int, out: Path, seed: int, noise: float = 0.03,
                      chunk: int = 200_000) -> None:
     """A vector for each sentence near its passage's: normalise(passage vector + N(0, noise²)), seeded, written
@@ -122,12 +189,17 @@ def sentence_vectors(passage_vectors: np.ndarray, passage_rows: np.ndarray, coun
     del target
 
 
-def write_index(n: int, real: np.ndarray, out: Path, seed: int = 7, log=print) -> tuple[float, int, int]:
-    """Write a served-format index of n synthetic passages into `out`; returns (seconds, documents, sentences)."""
+def write_index(n: int, real: np.ndarray, out: Path, seed: int = 7, log=print, workers: int | None = None,
+                claim_chunk: int | None = None) -> tuple[float, int, int]:
+    """Write a served-format index of n synthetic passages into `out`; returns (seconds, documents, sentences).
+    Claims are extracted by `workers` processes (default: one per core), spawned: a script calling this must do so
+    under `if __name__ == "__main__":`, as every bench entry point does."""
     from bench.scale import vectors_for
     from index.build.ann import FaissBackend, choose_faiss_factory, search_params_for
     from index.build.builder import embedding_text
     from index.build.chunk import sentence_spans
+    from index.build.claim_table import ClaimWriter
+    from index.build.claims import RULES_VERSION as CLAIM_RULES
     from index.build.lexical import Lexicon, build_bm25, save_bm25
     from index.build.records import PASSAGE_COLUMNS, PASSAGES_FILE, SENTENCES_FILE, TEXT_FILE, byte_offsets, span_rows
     from index.build.store import FORMAT_VERSION, IndexManifest
@@ -139,6 +211,7 @@ def write_index(n: int, real: np.ndarray, out: Path, seed: int = 7, log=print) -
     out.mkdir(parents=True)
     p_rows, s_rows, meta, lexical = [], [], [], []
     base = first_sentence = 0
+    claims = ClaimExtraction(ClaimWriter(), workers or os.cpu_count() or 1, claim_chunk or CLAIM_CHUNK, log, f"n={n}: ")
     with (out / TEXT_FILE).open("wb") as text_file, (out / "documents.jsonl").open("w", encoding="utf-8") as docs:
         for number, (doc_id, title, kind, published, text, spans) in enumerate(_documents(n, seed)):
             data = text.encode("utf-8")
@@ -153,6 +226,7 @@ def write_index(n: int, real: np.ndarray, out: Path, seed: int = 7, log=print) -
             rows[:, 6] = first_sentence + np.searchsorted(sentences[:, 0], passages[:, 1], side="left")
             p_rows.append(rows)
             s_rows.append(span_rows(number, sentences, base, offsets))
+            claims.add(number, doc_id, text, published, [(first_sentence + i, a, b) for i, (a, b) in enumerate(sentences.tolist())])
             first_sentence += len(sentences)
             docs.write(json.dumps({"doc_id": doc_id, "title": title, "publisher": "Ofsted (synthetic)", "published": published.isoformat(),
                                    "kind": kind, "source_file": "", "pages": [], "text_bytes": [base, base + len(data)]}) + "\n")
@@ -163,7 +237,10 @@ def write_index(n: int, real: np.ndarray, out: Path, seed: int = 7, log=print) -
     del p_rows, s_rows
     np.save(out / PASSAGES_FILE, p_table, allow_pickle=False)
     np.save(out / SENTENCES_FILE, s_table, allow_pickle=False)
-    log(f"n={n}: texts and offsets written ({len(meta)} documents, {len(s_table)} sentences), {time.perf_counter() - started:.0f}s")
+    claim_count = claims.finish()
+    claims.writer.save(out)
+    log(f"n={n}: texts, offsets and {claim_count} claims written ({len(meta)} documents, {len(s_table)} sentences), "
+        f"{time.perf_counter() - started:.0f}s")
 
     vectors = vectors_for(n, real, seed=seed)
     shutil.copyfile(vectors.filename, out / "passage_vectors.npy")
@@ -185,7 +262,7 @@ def write_index(n: int, real: np.ndarray, out: Path, seed: int = 7, log=print) -
         chunk_size=settings.chunk_size, chunk_overlap=settings.chunk_overlap, faiss_factory=factory,
         corpus_hash=f"synthetic-{seed}-{n}", built_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         build_seconds=round(seconds, 1), document_count=len(meta), passage_count=n, sentence_count=len(s_table),
-        faiss_search_params=search_params_for(factory), boilerplate_count=0,
+        faiss_search_params=search_params_for(factory), boilerplate_count=0, claim_count=claim_count, claim_rules=CLAIM_RULES,
     )
     (out / "manifest.json").write_text(json.dumps(asdict(manifest), indent=2) + "\n", encoding="utf-8")
     return seconds, len(meta), len(s_table)

@@ -54,7 +54,23 @@ def test_the_served_index_benchmark_writes_serves_and_asks_a_small_index(tmp_pat
     monkeypatch.setattr(service_scale, "VAR", tmp_path)
     real = np.random.default_rng(3).normal(size=(20, 384)).astype(np.float32)
     real /= np.linalg.norm(real, axis=1, keepdims=True)
+    # claims extracted over two worker processes, four documents a chunk: the pool and the in-order collection are used
+    monkeypatch.setattr(service_scale, "CLAIM_CHUNK", 4)
     row = service_scale.service_at(400, real, log=lambda message: None, asks=6)
     assert (row.n, row.documents, row.asks) == (400, 400 // service_scale.PASSAGES_PER_DOCUMENT, 6)
     assert row.sentences > row.n and row.startup_seconds > 0 and row.rss_start_mib > 0
     assert row.ask_p50_ms > 0 and row.encode_p50_ms > 0 and np.isfinite(row.p50_ratio)
+
+    # the index it served holds the claims index.build.claims finds in each synthetic document, in order
+    from index.build.claims import RULES_VERSION, document_claims
+    from index.build.store import load_index
+    from index.settings import Settings
+
+    index = load_index(tmp_path / "service_400", Settings())
+    assert index.manifest.claim_count == len(index.claims) > 2 * row.n and index.manifest.claim_rules == RULES_VERSION
+    expected = []
+    for doc_id in index.documents:
+        sentences = [index.sentences[sid] for sid in range(len(index.sentences)) if index.sentences[sid].doc_id == doc_id]
+        doc = index.documents[doc_id]
+        expected += document_claims(doc_id, doc.text, doc.published, [(s.sentence_id, s.start, s.end) for s in sentences])
+    assert list(index.claims) == expected

@@ -1,4 +1,4 @@
-"""Conflicts and newer material in /ask, GET /timeline, and claims.jsonl in the index: on the real corpus and index."""
+"""Conflicts and newer material in /ask, GET /timeline, and the claims stored in the index: on the real corpus and index."""
 
 from __future__ import annotations
 
@@ -6,11 +6,13 @@ import json
 import re
 import shutil
 
+import numpy as np
 import pytest
 
 from index.build.builder import index_is_current
+from index.build.claim_table import ClaimWriter
 from index.build.store import load_index
-from index.errors import IndexCorrupt
+from index.errors import IndexCorrupt, ManifestMismatch
 
 QUESTION = "When was Wakefield judged inadequate?"
 
@@ -93,28 +95,39 @@ def test_timeline_takes_a_question_and_the_ask_filters(client):
 
 def test_claims_are_stored_counted_in_the_manifest_and_checked_on_load(built_index, settings, tmp_path):
     index_dir = built_index.path
-    rows = (index_dir / "claims.jsonl").read_text(encoding="utf-8").splitlines()
+    stored = np.load(index_dir / "claims.npy")
     manifest = json.loads((index_dir / "manifest.json").read_text())
-    assert manifest["claim_count"] == len(rows) == len(built_index.claims) > 0
+    assert manifest["claim_count"] == len(stored) == len(built_index.claims) > 0
+    assert not (index_dir / "claims.jsonl").exists()  # the columns are the one copy
     copy = tmp_path / "index"
     shutil.copytree(index_dir, copy)
-    (copy / "claims.jsonl").write_text("\n".join(rows[:-1]) + "\n", encoding="utf-8")
-    with pytest.raises(IndexCorrupt, match="claims.jsonl holds"):
+    np.save(copy / "claims.npy", np.asfortranarray(stored[:-1]))
+    np.save(copy / "claim_numbers.npy", np.load(index_dir / "claim_numbers.npy")[:-1])
+    with pytest.raises(IndexCorrupt, match="claims.npy holds .* run 'inspectqa index build' to rebuild it"):
+        load_index(copy, settings)
+    np.save(copy / "claim_numbers.npy", np.zeros(3))
+    with pytest.raises(IndexCorrupt, match="do not fit together.*rebuild it"):
         load_index(copy, settings)
     # an index written before claims existed still loads, with no claims
-    (copy / "claims.jsonl").unlink()
+    for name in ("claims.npy", "claim_numbers.npy", "claim_strings.json"):
+        (copy / name).unlink()
     del manifest["claim_count"]
     (copy / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
-    assert load_index(copy, settings).claims == []
+    assert list(load_index(copy, settings).claims) == []
     # ... and counts as out of date, so the next 'inspectqa index build' adds them (re-using every vector)
     assert index_is_current(settings.model_copy(update={"index_dir": index_dir})) is True
     assert index_is_current(settings.model_copy(update={"index_dir": copy})) is False
     # claims extracted by other rules are out of date too
     manifest.update(claim_count=0, claim_rules=-1)
-    (copy / "claims.jsonl").write_text("", encoding="utf-8")
+    ClaimWriter().save(copy)
     (copy / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
-    assert load_index(copy, settings).claims == []
+    assert list(load_index(copy, settings).claims) == []
     assert index_is_current(settings.model_copy(update={"index_dir": copy})) is False
+    # an index of the format before claims were columns is refused with the fix, not misread
+    manifest.update(format_version=4)
+    (copy / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    with pytest.raises(ManifestMismatch, match="format_version: index built with 4.*rebuild it"):
+        load_index(copy, settings)
 
 
 def test_a_timeline_question_stays_out_of_the_logs(client, caplog):

@@ -94,7 +94,7 @@ def restricted_view(index, hidden: frozenset[str], lexical_text):
         # hidden documents drop out of the view's documents and claims too: the vocabulary, follow-up
         # narrowing, conflicts, newer material and the timeline read them from here
         documents=_visible_documents(index.documents, hidden),
-        claims=[c for c in index.claims if c.doc_id not in hidden],
+        claims=index.claims.without(hidden),
         bm25=VisibleBM25(texts, visible, len(index.passages)),
         lexicon=Lexicon.from_texts(texts),
         boilerplate=[index.boilerplate[i] for i in keep],

@@ -13,6 +13,8 @@ import dataclasses
 import re
 from dataclasses import dataclass
 
+import numpy as np
+
 from index.answer.answer_type import AnswerType
 from index.answer.compose import Answer, cite
 from index.answer.conflicts import anchors_for, disagreement_sentence, find_conflicts, same_event
@@ -48,21 +50,34 @@ def asked_kind(query: Query) -> str | None:
     return None
 
 
+def reached_documents(scored: list[ScoredSentence], allowed: set[str] | None) -> set[str]:
+    """The documents a question's claims are looked for in: those its retrieval reached (every sentence of the
+    fused pool is scored), that the caller's filters let through.
+
+    Not the whole corpus: across a national corpus another council's inspection in the same year is a
+    different event, not a source that disagrees, and a key such as "inspection" has hundreds of thousands
+    of claims at a million passages; what retrieval reached is a few dozen documents whatever the corpus size."""
+    reached = {s.sentence.doc_id for s in scored}
+    return reached if allowed is None else reached & allowed
+
+
 def claims_in_play(
-    index: InspectionIndex, query: Query, scored: list[ScoredSentence], margin: float, allowed_docs: set[str] | None
+    index: InspectionIndex, query: Query, scored: list[ScoredSentence], margin: float, docs: set[str]
 ) -> tuple[list[Claim], list[Claim]]:
     """(anchors, pool): the claims an answer is about, and the claims they are checked against.
 
     Anchors are the claims of the retrieved sentences scoring within `margin` of the best one (only those
     about an event the question names, when it names one), and the retrieved claims about an event the
     question names (in a year it names, when it names one). The pool is the retrieved claims, then every
-    other claim on the anchors' events in the material the caller's filters let through: a side that
-    retrieval ranked low is still a side."""
+    other claim on the anchors' events in `docs` (`reached_documents`): a side that retrieval ranked low
+    is still a side."""
     if not scored:
         return [], []
-    retrieved = [c for s in scored for c in index.sentence_claims.get(s.sentence.sentence_id, [])]
+    # each sentence's claims made once: conflicts tell a claim in the pool by the object itself
+    of = index.sentence_claims.many(s.sentence.sentence_id for s in scored)
+    retrieved = [c for s in scored for c in of.get(s.sentence.sentence_id, [])]
     floor = scored[0].score - margin
-    top = [c for s in scored if s.score >= floor for c in index.sentence_claims.get(s.sentence.sentence_id, [])]
+    top = [c for s in scored if s.score >= floor for c in of.get(s.sentence.sentence_id, [])]
     keys = event_keys(query.text)
     if keys:
         # a question naming its event: a top sentence's date of some other event is not what it asks
@@ -70,18 +85,26 @@ def claims_in_play(
         top = [c for c in top if any(same_event(c.about, k) for k in keys)]
     anchors = top + anchors_for(keys, years_named(query.text), retrieved)
     seen = {(c.sentence_id, c.value_start) for c in retrieved}
-    rest = [
-        c
-        for key in related_keys(index, {a.about for a in anchors})
-        for c in index.claims_by_key[key]
-        if (c.sentence_id, c.value_start) not in seen and (allowed_docs is None or c.doc_id in allowed_docs)
-    ]
+    # a date clashes, or sides with one, only in its own year (conflicts.py): other years' dates are not made
+    years = {a.year for a in anchors if a.kind == "date" and a.year is not None}
+    rest = [c for c in claims_on(index, {a.about for a in anchors}, docs, years) if (c.sentence_id, c.value_start) not in seen]
     return anchors, retrieved + rest
 
 
-def related_keys(index: InspectionIndex, keys: set[str]) -> list[str]:
-    """The stored keys naming the same event as one of `keys` (a handful: the index is looked up by key)."""
-    return [k for k in index.claims_by_key if any(same_event(k, key) for key in keys)]
+def claims_on(index: InspectionIndex, keys: set[str], docs: set[str], date_years: set[int] | None = None) -> list[Claim]:
+    """The claims of `docs` about the same event as one of `keys` (its dates only those of `date_years`, when
+    given): by key, in the order keys first appear in the index, then in sentence order. Only the rows of
+    `docs` are read, and only the kept ones made into claims."""
+    table = index.claims
+    rows = table.rows_in_documents(docs)
+    about = table.about_of(rows)
+    names = table.strings["about"]
+    related = [code for code in np.unique(about).tolist() if any(same_event(names[code], key) for key in keys)]
+    keep = np.isin(about, related)
+    if date_years is not None:
+        keep &= ~table.is_date(rows) | np.isin(table.years_of(rows), list(date_years))
+    rows = rows[keep]
+    return table.claims(rows[np.argsort(table.about_of(rows), kind="stable")])
 
 
 def allowed_docs(index: InspectionIndex, filters: SearchFilters) -> set[str] | None:
@@ -101,14 +124,14 @@ def with_conflicts(
     ranked: list[RankedPassage],
     scored: list[ScoredSentence],
     margin: float,
-    allowed_docs: set[str] | None,
+    docs: set[str],
 ) -> Answer:
-    """`answer` with its conflicts: every side cited, and the fixed sentence naming them appended.
-    An abstention is left as it is: "does not answer" and "sources disagree" cannot both be said."""
+    """`answer` with its conflicts among `docs` (`reached_documents`): every side cited, and the fixed sentence
+    naming them appended. An abstention is left as it is: "does not answer" and "sources disagree" cannot both be said."""
     kind = asked_kind(query)
     if not answer.answerable or kind is None:
         return answer
-    conflicts = [c for c in find_conflicts(*claims_in_play(index, query, scored, margin, allowed_docs), _is_primary(index)) if c.kind == kind]
+    conflicts = [c for c in find_conflicts(*claims_in_play(index, query, scored, margin, docs), _is_primary(index)) if c.kind == kind]
     if not conflicts:
         return answer
     ranked = list(ranked)
@@ -133,8 +156,9 @@ def with_conflicts(
     return dataclasses.replace(answer, answer=f"{answer.answer} {ending}", citations=answer.citations + added, conflicts=tuple(conflicts))
 
 
-def newer_sources(index: InspectionIndex, answer: Answer, allowed_docs: set[str] | None) -> tuple[NewerSource, ...]:
-    """Dated documents newer than the first citation's that speak of the same event or measure (one sentence each)."""
+def newer_sources(index: InspectionIndex, answer: Answer, docs: set[str]) -> tuple[NewerSource, ...]:
+    """Dated documents of `docs` (`reached_documents`) newer than the first citation's that speak of the same event
+    or measure (one sentence each)."""
     if not answer.citations:
         return ()
     first = answer.citations[0]
@@ -145,7 +169,8 @@ def newer_sources(index: InspectionIndex, answer: Answer, allowed_docs: set[str]
     if first.highlights:
         sids = [sid for sid in sids if (index.sentences[sid].start, index.sentences[sid].end) in first.highlights]
     # the first citation's events, by vocabulary key (a fallback word says too little to match documents on)
-    events = [c for sid in sids for c in index.sentence_claims.get(sid, []) if c.about in EVENT_KEYS and c.resolved != "unresolved"]
+    of = index.sentence_claims.many(sids)
+    events = [c for sid in sids for c in of.get(sid, []) if c.about in EVENT_KEYS and c.resolved != "unresolved"]
     if not events:
         return ()
 
@@ -154,12 +179,12 @@ def newer_sources(index: InspectionIndex, answer: Answer, allowed_docs: set[str]
         return any(c.kind == e.kind and same_event(c.about, e.about) and (c.kind == "figure" or c.year == e.year) for e in events)
 
     found: dict[str, NewerSource] = {}
+    newer = {d for d in docs if (p := index.documents.metadata(d).published) is not None and p > published}
     # in document order, so each newer document is represented by its first sentence on the event
-    for claim in sorted((c for key in related_keys(index, {e.about for e in events}) for c in index.claims_by_key[key]), key=lambda c: c.sentence_id):
+    years = {e.year for e in events if e.kind == "date"}
+    for claim in sorted(claims_on(index, {e.about for e in events}, newer, years), key=lambda c: c.sentence_id):
+        if claim.doc_id in found or not same_thing(claim):
+            continue
         doc = index.documents.metadata(claim.doc_id)
-        if claim.doc_id in found or doc.published is None or doc.published <= published:
-            continue
-        if (allowed_docs is not None and claim.doc_id not in allowed_docs) or not same_thing(claim):
-            continue
         found[claim.doc_id] = NewerSource(claim.doc_id, doc.published.isoformat(), claim.start, claim.end)
     return tuple(sorted(found.values(), key=lambda n: n.published, reverse=True))

@@ -2,7 +2,7 @@
 sources that agree or disagree (claims from index/build/claims.py, compared by index/answer/conflicts.py).
 
 Pure over a loaded index. Only dates about a named event (a key from the event vocabulary in claims.py,
-not a fallback word) and with a resolved year are events; the rest stay in claims.jsonl.
+not a fallback word) and with a resolved year are events; the rest stay in the index's claims.
 """
 
 from __future__ import annotations
@@ -12,6 +12,9 @@ from dataclasses import dataclass
 
 from index.answer.conflicts import clash, same_event
 from index.answer.scoring import PRIMARY_KINDS
+import numpy as np
+
+from index.build.claim_table import ABOUT, ABSENT, KIND, RESOLVED, YEAR, ClaimTable
 from index.build.claims import EVENT_KEYS, Claim
 from index.build.store import InspectionIndex
 
@@ -25,6 +28,17 @@ class TimelineEntry:
 
 def is_event(claim: Claim) -> bool:
     return claim.kind == "date" and claim.year is not None and claim.resolved != "unresolved" and claim.about in EVENT_KEYS
+
+
+def event_rows(table: ClaimTable, rows: np.ndarray) -> np.ndarray:
+    """The `rows` of `table` that are events (`is_event`), told from the columns: a timeline over many documents
+    makes a `Claim` only of its events, not of every figure and undated month too."""
+    codes = {name: {text: n for n, text in enumerate(table.strings[name])} for name in ("kind", "resolved")}
+    columns = table.columns[rows]
+    keep = (columns[:, KIND] == codes["kind"].get("date", -2)) & (columns[:, YEAR] != ABSENT)
+    keep &= columns[:, RESOLVED] != codes["resolved"].get("unresolved", -2)
+    keep &= np.isin(columns[:, ABOUT], [n for key, n in table.about_code.items() if key in EVENT_KEYS])
+    return rows[keep]
 
 
 def sort_date(claim: Claim) -> dt.date:

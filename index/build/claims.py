@@ -2,7 +2,7 @@
 that value is about, as a short key made from the sentence's own words.
 
 Pure: text and a document date in, frozen `Claim`s out. The builder runs it on every sentence at build
-time and the store writes the result to claims.jsonl; conflict detection (index/answer/conflicts.py)
+time and the store writes the result as arrays (index/build/claim_table.py); conflict detection (index/answer/conflicts.py)
 and the timeline read it back.
 
 Dates come at four grains: year ("2018"), season ("summer of 2018": June-August), month ("July 2018")
@@ -335,6 +335,16 @@ def date_label(year: int | None, month_lo: int | None, month_hi: int | None, day
     return f"{days}{MONTH_NAMES[month_lo]} {y}".strip()
 
 
+def value_shown(kind: str, resolved: str, approximate: bool, words: str, year: int | None = None, month_lo: int | None = None,
+                month_hi: int | None = None, day_lo: int | None = None, day_hi: int | None = None) -> str:
+    """A claim's value as shown to a reader, from its fields and `words` (the text its value offsets cover): a
+    resolved date by its label, anything else in the source's own words ("about" kept: the hedge is part of
+    what the source says). The index stores only values this does not give (index/build/claim_table.py)."""
+    if kind == "date" and resolved != "unresolved":
+        return date_label(year, month_lo, month_hi, day_lo, day_hi, resolved == "inferred")
+    return f"about {words}" if approximate else words
+
+
 def sentence_claims(sentence_id: int, doc_id: str, start: int, text: str, ref: tuple[int, int, str] | None) -> list[Claim]:
     """Every date and figure `text` (a sentence starting at document offset `start`) states."""
     taken: list[tuple[int, int]] = []
@@ -346,9 +356,7 @@ def sentence_claims(sentence_id: int, doc_id: str, start: int, text: str, ref: t
         lo, hi = r["value_start"] - start, r["value_end"] - start
         about = _key_near(text, lo, hi, [])
         if r["kind"] == "date":
-            value = date_label(r["year"], r["month_lo"], r["month_hi"], r["day_lo"], r["day_hi"], r["resolved"] == "inferred")
-            if r["resolved"] == "unresolved":
-                value = text[lo:hi]
+            value = value_shown("date", r["resolved"], False, text[lo:hi], r["year"], r["month_lo"], r["month_hi"], r["day_lo"], r["day_hi"])
             claims.append(Claim(
                 sentence_id, doc_id, start, start + len(text), "date", about, value, r["value_start"], r["value_end"],
                 r["year"], r["month_lo"], r["month_hi"], r["day_lo"], r["day_hi"], r["grain"], r["resolved"],
@@ -362,9 +370,7 @@ def sentence_claims(sentence_id: int, doc_id: str, start: int, text: str, ref: t
                 about = r["unit"]  # a count is about what is counted
             elif r["grain"] == "percent":
                 about = _after_of(text, hi) or about
-            value = text[lo:hi]
-            if r["approximate"]:
-                value = f"about {value}"  # the hedge is part of what the source says
+            value = value_shown("figure", "stated", r["approximate"], text[lo:hi])
             claims.append(Claim(
                 sentence_id, doc_id, start, start + len(text), "figure", about, value, r["value_start"], r["value_end"],
                 grain=r["grain"], number=r["number"], unit=r["unit"], approximate=r["approximate"],

@@ -6,8 +6,8 @@ texts, UTF-8, that citation offsets point into),
 passages.npy and sentences.npy (offset arrays into that text: what a loaded index serves from,
 index.build.records), passages.jsonl and sentences.jsonl (the same records as text with the hash
 of what each embeds, for people and for reusing vectors), the vectors as .npy, the FAISS file,
-the BM25 arrays, and claims.jsonl (the dates and figures each sentence states,
-index/build/claims.py). Builds go to a fresh directory and a symlink is swapped onto it, so
+the BM25 arrays, and claims.npy, claim_numbers.npy and claim_strings.json (the dates and figures
+each sentence states, index/build/claims.py, as columns: index/build/claim_table.py). Builds go to a fresh directory and a symlink is swapped onto it, so
 a reader sees the old index or the new one, never half of one. What goes into a build is worked
 out in index.build.builder; this module only knows the format.
 """
@@ -31,6 +31,7 @@ logging.getLogger("faiss.loader").setLevel(logging.WARNING)
 
 from index.build.ann import FaissBackend, VectorBackend  # noqa: E402
 from index.build.chunk import Passage, Sentence  # noqa: E402
+from index.build.claim_table import CLAIMS_FILE, ClaimsByKey, ClaimTable, SentenceClaims, write_claims  # noqa: E402
 from index.build.claims import Claim  # noqa: E402
 from index.build.lexical import Lexicon, load_bm25, save_bm25  # noqa: E402
 from index.build.records import (  # noqa: E402
@@ -43,6 +44,7 @@ from index.build.records import (  # noqa: E402
     DocumentTable,
     PassageSentences,
     PassageTable,
+    SentencePassage,
     SentenceTable,
     TextFile,
     VectorRows,
@@ -54,7 +56,7 @@ from index.errors import IndexCorrupt, IndexNotBuilt, ManifestMismatch  # noqa: 
 from index.ingest.corpus import Document  # noqa: E402
 from index.settings import Settings  # noqa: E402
 
-FORMAT_VERSION = 4  # 3: boilerplate.jsonl and its vectors; 4: texts and offset arrays (records.py)
+FORMAT_VERSION = 5  # 3: boilerplate.jsonl and its vectors; 4: texts and offset arrays (records.py); 5: claims as columns (claim_table.py)
 _REBUILD = "run 'inspectqa index build' to rebuild it"
 
 
@@ -75,7 +77,7 @@ class IndexManifest:
     sentence_count: int
     faiss_search_params: str = ""  # nprobe / efSearch applied after loading; absent from older manifests
     boilerplate_count: int = 0
-    # dated and numbered claims (claims.jsonl); None in indexes built before claims were extracted,
+    # dated and numbered claims (claims.npy); None in indexes built before claims were extracted,
     # which load with no claims (no conflicts, empty timeline) until rebuilt
     claim_count: int | None = None
     claim_rules: int | None = None  # index.build.claims.RULES_VERSION the claims were extracted with
@@ -123,32 +125,23 @@ class InspectionIndex:
     lexicon: Lexicon
     boilerplate: list[str]  # sentences cleaning removed (teasers, adverts): recognised in questions, never cited
     boilerplate_vectors: np.ndarray
-    claims: list[Claim] = field(default_factory=list)  # every date and figure a sentence states, in sentence order
+    # every date and figure a sentence states, in sentence order: rows of memory-mapped columns, a `Claim` made per row asked for
+    claims: ClaimTable = field(default_factory=ClaimTable.empty)
 
     @cached_property
-    def sentence_claims(self) -> dict[int, list[Claim]]:
-        """The claims of each sentence id that has any."""
-        out: dict[int, list[Claim]] = {}
-        for c in self.claims:
-            out.setdefault(c.sentence_id, []).append(c)
-        return out
+    def sentence_claims(self) -> SentenceClaims:
+        """The claims of each sentence id that has any (a lookup by binary search over the claims' sentence ids)."""
+        return SentenceClaims(self.claims)
 
     @cached_property
-    def claims_by_key(self) -> dict[str, list[Claim]]:
-        """The claims about each event or measure key: a question's event is checked against these, not every claim."""
-        out: dict[str, list[Claim]] = {}
-        for c in self.claims:
-            out.setdefault(c.about, []).append(c)
-        return out
+    def claims_by_key(self) -> ClaimsByKey:
+        """The claims about each event or measure key (`.rows(key)`: their row ids, no claim made)."""
+        return ClaimsByKey(self.claims)
 
     @cached_property
-    def sentence_passage(self) -> dict[int, int]:
+    def sentence_passage(self) -> SentencePassage:
         """The first passage holding each sentence id (where a conflict's other side is cited from)."""
-        out: dict[int, int] = {}
-        for pid, ids in enumerate(self.passage_sentences):
-            for sid in ids:
-                out.setdefault(sid, pid)
-        return out
+        return SentencePassage(self.passages.rows)
     # the documents each boilerplate sentence was removed from; empty for an index written before access
     # existed (every document was open then)
     boilerplate_doc_ids: list[tuple[str, ...]] = field(default_factory=list)
@@ -273,7 +266,7 @@ def write_build(index_dir: Path, contents: BuildContents, manifest: IndexManifes
             ({"text": text, "vector_hash": h, "doc_ids": list(o)} for text, h, o in zip(c.boilerplate, hashes[n_p + n_s :], owners)),
         )
         np.save(build_dir / "boilerplate_vectors.npy", c.boilerplate_vectors, allow_pickle=False)
-        _write_jsonl(build_dir / "claims.jsonl", (claim.to_json() for claim in c.claims))
+        write_claims(build_dir, c.claims, {d.doc_id: n for n, d in enumerate(c.documents)}, {d.doc_id: d.text for d in c.documents})
         c.vectors.save(build_dir)
         save_bm25(c.bm25, build_dir / "bm25")
         (build_dir / "lexicon.json").write_text(json.dumps(c.lexicon.to_json()), encoding="utf-8")
@@ -408,7 +401,7 @@ def load_index(index_dir: Path, settings: Settings, check_settings: bool = True)
         boilerplate = [str(r["text"]) for r in boilerplate_rows]
         boilerplate_doc_ids = [tuple(str(d) for d in r.get("doc_ids") or ()) for r in boilerplate_rows]
         boilerplate_vectors = np.load(index_dir / "boilerplate_vectors.npy", allow_pickle=False)
-        claims = [Claim.from_json(r) for r in _read_jsonl(index_dir / "claims.jsonl")] if manifest.claim_count is not None else []
+        claims = ClaimTable.load(index_dir, sentences, documents.doc_ids) if manifest.claim_count is not None else ClaimTable.empty()
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
         raise IndexCorrupt(f"index at {index_dir} is damaged ({exc.__class__.__name__}: {exc}); {_REBUILD}") from None
     counts = {
@@ -424,7 +417,7 @@ def load_index(index_dir: Path, settings: Settings, check_settings: bool = True)
         "boilerplate_vectors.npy": (len(boilerplate_vectors), manifest.boilerplate_count),
     }
     if manifest.claim_count is not None:
-        counts["claims.jsonl"] = (len(claims), manifest.claim_count)
+        counts[CLAIMS_FILE] = (len(claims), manifest.claim_count)
     wrong = [f"{name} holds {got} rows, manifest says {want}" for name, (got, want) in counts.items() if got != want]
     if vectors.dimension != manifest.dimension or passage_vectors.shape[1:] != (manifest.dimension,):
         wrong.append(f"vector dimension differs from manifest's {manifest.dimension}")

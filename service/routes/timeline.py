@@ -7,11 +7,12 @@ import dataclasses
 import datetime as dt
 from typing import Annotated
 
+import numpy as np
 from fastapi import APIRouter, Query
 from pydantic import ValidationError
 
 from index.answer.caveats import allowed_docs
-from index.answer.timeline import build_timeline
+from index.answer.timeline import build_timeline, event_rows
 from index.build.claims import date_label, event_keys
 from index.answer.scoring import PRIMARY_KINDS
 from service.deps import Answerer, CallerAccess
@@ -52,14 +53,20 @@ def timeline(
     filters = dataclasses.replace(filters, access=access)
     index = answerer.view(access)
     docs = allowed_docs(index, filters)
-    among = [c for c in index.claims if docs is None or c.doc_id in docs]
-    claims = among
     q = q.strip() if q else None
     if q:
         citations = answerer.search(q, _TIMELINE_PASSAGES, filters)
         sids = {sid for c in citations for sid in index.passage_sentences[c.passage.passage_id]}
         keys = event_keys(q)
-        claims = [c for c in among if c.sentence_id in sids or c.about in keys]
+        # compared only among the documents the question reached, as an answer's conflicts are
+        # (index.answer.caveats.reached_documents): another council's inspection is another event
+        reached = {c.passage.doc_id for c in citations}
+        rows = index.claims.rows_in_documents(reached if docs is None else reached & docs)
+    else:
+        rows = np.arange(index.claims.stored) if docs is None else index.claims.rows_in_documents(docs)
+    # only events take part in a timeline: claims are made of those rows alone
+    among = index.claims.claims(event_rows(index.claims, index.claims.visible(rows)))
+    claims = [c for c in among if c.sentence_id in sids or c.about in keys] if q else among
     entries = build_timeline(index, claims, among)
     events = [
         TimelineEvent(
