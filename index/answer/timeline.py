@@ -10,10 +10,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from index.answer.conflicts import clash, same_event
-from index.answer.scoring import PRIMARY_KINDS
 import numpy as np
 
+from index.answer.conflicts import clash, same_event
+from index.answer.scoring import PRIMARY_KINDS
 from index.build.claim_table import ABOUT, ABSENT, KIND, RESOLVED, YEAR, ClaimTable
 from index.build.claims import EVENT_KEYS, Claim
 from index.build.store import InspectionIndex
