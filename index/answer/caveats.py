@@ -135,15 +135,23 @@ def with_conflicts(
     if not conflicts:
         return answer
     ranked = list(ranked)
+    citing: dict[int, int] = {}  # sentence id -> the first citation whose passage holds it
+
+    def cited(n: int, pid: int) -> None:
+        for sid in index.passage_sentences[pid]:
+            citing.setdefault(sid, n)
+
+    for n, r in enumerate(ranked, 1):
+        cited(n, r.passage.passage_id)
 
     def marker(claim: Claim) -> int:
-        for n, r in enumerate(ranked, 1):
-            if claim.sentence_id in index.passage_sentences[r.passage.passage_id]:
-                return n
+        if (n := citing.get(claim.sentence_id)) is not None:
+            return n
         # no cited passage holds this side: cite the passage that does, after the others
         pid = index.sentence_passage[claim.sentence_id]
         # not retrieved by rank: no fused or BM25 score, but its cosine with the question is real
         ranked.append(RankedPassage(index.passages[pid], 0.0, float(index.passage_vectors[pid] @ query.vector), 0.0))
+        cited(len(ranked), pid)
         return len(ranked)
 
     ending = disagreement_sentence(conflicts, marker)

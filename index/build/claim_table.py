@@ -149,6 +149,9 @@ class ClaimTable(Sequence):
     def _runs(self, column: int, firsts: np.ndarray, lasts: np.ndarray) -> np.ndarray:
         """Row ids whose (sorted) `column` value lies in [first, last) for each pair, in row order."""
         values = self.columns[:, column]
+        # needles of the column's own dtype: int64 needles against this int32 column make numpy copy the
+        # whole column to int64 on every search (~4 ms at three million claims, against ~6 µs)
+        firsts, lasts = np.asarray(firsts).astype(values.dtype), np.asarray(lasts).astype(values.dtype)
         lo, hi = np.searchsorted(values, firsts, "left"), np.searchsorted(values, lasts, "left")
         runs = [np.arange(a, b) for a, b in zip(lo.tolist(), hi.tolist()) if b > a]
         rows = np.unique(np.concatenate(runs)) if runs else np.zeros(0, dtype=np.int64)
