@@ -45,7 +45,7 @@ def allowed_passages(index: InspectionIndex, filters: SearchFilters) -> np.ndarr
     if filters.is_empty():
         return None
     # a document the caller may not see is as unknown to them as one that does not exist
-    unknown = [d for d in filters.doc_ids if d not in index.documents or not filters.access.may_see(index.documents[d])]
+    unknown = [d for d in filters.doc_ids if d not in index.documents or not filters.access.may_see(index.documents.metadata(d))]
     if unknown:
         raise UnknownDocument(f"unknown doc_id(s): {', '.join(unknown)}; GET /documents lists the known ones")
     # kinds are open (any slug), so a misspelt one would silently match nothing: name it instead

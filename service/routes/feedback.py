@@ -37,7 +37,7 @@ _ERRORS = {422: {"model": ErrorResponse, "description": "Invalid request"}, 503:
 @router.post("/feedback", status_code=201, response_model=FeedbackSaved, responses=_ERRORS)
 def post_feedback(body: FeedbackRequest, store: Store, answerer: Answerer, access: CallerAccess) -> FeedbackSaved:
     """Keep one reader's rating of one answer. `citations` must be doc_ids the caller may see (422 otherwise)."""
-    unknown = [d for d in body.citations if d not in answerer.index.documents or not access.may_see(answerer.index.documents[d])]
+    unknown = [d for d in body.citations if d not in answerer.index.documents or not access.may_see(answerer.index.documents.metadata(d))]
     if unknown:
         shown = ", ".join(repr(d[:60]) for d in unknown[:5])
         raise HTTPException(422, f"citations: unknown doc_id(s) {shown}; send the doc_id of each citation shown")
