@@ -28,12 +28,14 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from index.english import MONTHS
+
 MAX_TURNS = 10  # earlier turns a caller may send
 _MAX_CARRIED_WORDS = 14  # keeps a long chain from swamping the follow-up's own words
 
 _WORD = re.compile(r"[A-Za-z0-9]+(?:['’][A-Za-z]+)*(?:-[A-Za-z0-9]+)*")
 _YEAR = re.compile(r"^(19|20)\d\d$")
-_MONTHS = frozenset("january february march april may june july august september october november december".split())
+_MONTHS = frozenset(MONTHS)
 
 # Words that say nothing about what is asked: question words, auxiliaries, pronouns, prepositions, and
 # the verbs every question about a report uses. Grouping the remaining words gives a question's phrases.
