@@ -85,6 +85,10 @@ class Settings(BaseSettings):
         description="Quote an answer only when the answer model (index/answer/answer_model.json, fitted on the dev set by "
         "`make train-answerer`) gives its best sentence at least this chance of answering; -1 uses the threshold chosen at training.",
     )
+    answer_model_file: Path = Field(
+        PROJECT_ROOT / "index" / "answer" / "answer_model.json",
+        description="The answer model's coefficients (JSON), written by `make train-answerer`; a missing or broken file stops start-up.",
+    )
     answer_checks_off: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description="Reasons to decline that are not checked (comma-separated names of index.answer.policy.CHECKS: not-relevant, "

@@ -96,3 +96,13 @@ def test_the_shipped_answer_model_loads_and_its_confidence_is_a_probability_that
     # a surer best sentence makes an answer likelier right and a decline likelier wrong
     assert model.confidence(True, 0.9) > model.confidence(True, 0.4)
     assert model.confidence(False, 0.05) > model.confidence(False, 0.4)
+
+
+def test_a_service_with_a_broken_answer_model_is_not_ready_and_says_which_file_and_target(settings, encoder, built_index, tmp_path):
+    from service.state import ServiceState
+
+    broken = tmp_path / "answer_model.json"
+    broken.write_bytes(b"\x00\x01 not a model")
+    state = ServiceState.load(settings.model_copy(update={"answer_model_file": broken}), encoder)
+    assert state.answerer is None
+    assert str(broken) in state.not_ready_reason and "make train-answerer" in state.not_ready_reason

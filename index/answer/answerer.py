@@ -20,7 +20,7 @@ import numpy as np
 from index.answer.access import EVERYTHING, Access, hidden_documents, restricted_view
 from index.answer.caveats import allowed_docs, newer_sources, reached_documents, with_conflicts
 from index.answer.compose import Abstention, Answer, Citation, cite, compose
-from index.answer.answer_model import MODEL_FILE, AnswerModel
+from index.answer.answer_model import AnswerModel
 from index.answer.features import Candidate, candidate_features, corpus_subjects
 from index.answer.policy import AnswerPolicy, decide
 from index.answer.constraints import initialisms
@@ -46,9 +46,10 @@ _VECTOR_PENDING = np.empty(0, dtype=np.float32)
 class QuestionAnswerer:
     """Answers questions over one loaded index. Thread-safe; query vectors are cached (bounded LRU)."""
 
-    def __init__(self, index: InspectionIndex, encoder: Encoder, settings: Settings, cache_size: int = 1024, model_file=MODEL_FILE):
+    def __init__(self, index: InspectionIndex, encoder: Encoder, settings: Settings, cache_size: int = 1024):
         self.index = index
-        self.model_file = model_file
+        # read now, not at the first question: a missing or broken model stops start-up with its name (AnswerModelError)
+        self.answer_model = AnswerModel.load(settings.answer_model_file)
         self.encoder = encoder
         self.settings = settings
         # through self.encoder at call time, so a wrapper installed later (metrics) is used
@@ -145,10 +146,6 @@ class QuestionAnswerer:
             return bound.search(question, top_k, filters)
         top_k = top_k or self.settings.top_k
         return cite(self.index, self._decided(question, top_k, filters)[3])
-
-    @cached_property
-    def answer_model(self) -> AnswerModel:
-        return AnswerModel.load(self.model_file)
 
     @cached_property
     def policy(self) -> AnswerPolicy:
