@@ -8,7 +8,6 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from index.answer.compose import Answer, Citation
-from index.answer.scoring import PRIMARY_KINDS
 from index.answer.followup import MAX_TURNS, Resolution, Turn
 from index.answer.search import SearchFilters
 from index.ingest.corpus import KIND_PATTERN
@@ -239,7 +238,7 @@ class AskResponse(BaseModel):
         def number(claim) -> int:
             return next(c.n for c in answer.citations if c.passage.doc_id == claim.doc_id and c.passage.start <= claim.start < c.passage.end)
 
-        kinds = {c.passage.doc_id: c.kind for c in answer.citations}
+        primary = {c.passage.doc_id: c.primary for c in answer.citations}
         return cls(
             searched_for=resolution.searched_for,
             rewrite=resolution.why or None,
@@ -269,7 +268,7 @@ class AskResponse(BaseModel):
                     claims=[
                         ConflictClaimOut(
                             value=claim.value, n=number(claim), doc_id=claim.doc_id, start=claim.start, end=claim.end,
-                            primary=kinds.get(claim.doc_id) in PRIMARY_KINDS,
+                            primary=primary.get(claim.doc_id, False),
                         )
                         for side in conflict.sides
                         for claim in side

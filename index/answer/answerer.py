@@ -7,6 +7,7 @@ statistics, the vocabulary and the claims included."""
 
 from __future__ import annotations
 
+import contextvars
 import copy
 import re
 import threading
@@ -113,7 +114,8 @@ class QuestionAnswerer:
         A question whose vector is cached is analysed at once and ranked by search_passages as usual."""
         if self.query_vectors.holds(question):
             return self.analyse(question), None
-        vector = _ENCODING.submit(self.query_vectors, question)
+        # in this request's context: what a caller notes per request (service/observe.py's encode time) is kept
+        vector = _ENCODING.submit(contextvars.copy_context().run, self.query_vectors, question)
         depth = search_depth(len(self.index.passages), top_k, self.settings.candidates)
         lexical = lexical_ranking(self.index, tuple(tokenize(question)), depth)
         query = self.analyse(question, _VECTOR_PENDING)
@@ -140,12 +142,14 @@ class QuestionAnswerer:
     def _initialisms(self) -> frozenset[str]:
         return frozenset().union(*(initialisms(d.text) for d in self.index.documents.values()))
 
-    def search(self, question: str, top_k: int | None = None, filters: SearchFilters = SearchFilters()) -> tuple[Citation, ...]:
-        """The passages an answer to `question` would cite, in the same order."""
+    def search(
+        self, question: str, top_k: int | None = None, filters: SearchFilters = SearchFilters(), asked: str | None = None
+    ) -> tuple[Citation, ...]:
+        """The passages an answer to `question` would cite, in the same order (`asked`: see `deliberate`)."""
         if (bound := self.for_caller(filters.access)) is not self:
-            return bound.search(question, top_k, filters)
+            return bound.search(question, top_k, filters, asked)
         top_k = top_k or self.settings.top_k
-        return cite(self.index, self._decided(question, top_k, filters)[3])
+        return cite(self.index, self._decided(question, top_k, filters, asked)[3])
 
     @cached_property
     def policy(self) -> AnswerPolicy:
@@ -159,7 +163,7 @@ class QuestionAnswerer:
         """The best sentences of the fused pool, each measured once and (with `score`) scored by the answer model."""
         removed = boilerplate_lead(self.index, query, scored, self._tokens)
         measured = candidate_features(
-            self.index, query, scored, removed, self._subjects, frozenset(self.settings.primary_kinds), AnswerPolicy.candidates, self._tokens
+            self.index, query, scored, removed, self._subjects, AnswerPolicy.candidates, self._tokens
         )
         if not score:
             return measured
@@ -178,7 +182,7 @@ class QuestionAnswerer:
             own = self.analyse(asked, query.vector)
             query = replace(query, constraints=own.constraints, unmentioned=own.unmentioned, kind=own.kind, answer_type=own.answer_type)
         pool = search_passages(self.index, query, max(top_k, s.candidates), filters, s.candidates, s.rrf_k, lexical)
-        scored = score_sentences(self.index, query, [r.passage.passage_id for r in pool], self._tokens, frozenset(s.primary_kinds))
+        scored = score_sentences(self.index, query, [r.passage.passage_id for r in pool], self._tokens)
         return query, pool, scored, self.candidates(query, scored, score)
 
     def _decided(self, question: str, top_k: int, filters: SearchFilters, asked: str | None = None):

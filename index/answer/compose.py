@@ -98,6 +98,7 @@ class Citation:
     def answer_page(self) -> int | None:
         """The page a reader should turn to: where the first answer sentence starts, else where the passage does."""
         return self.highlight_pages[0][0] if self.highlight_pages else self.page
+    primary: bool = False  # from a document of the inspectorate's own kinds (InspectionIndex.is_primary)
     for_disagreement: bool = False  # added after the ranked ones to cite a side of a disagreement (index/answer/caveats.py)
 
 
@@ -147,6 +148,7 @@ def cite(index: InspectionIndex, ranked: list[RankedPassage], highlights: dict[i
                 highlights=marked,
                 pages=page_range(doc.pages, r.passage.start, r.passage.end),
                 highlight_pages=tuple(page_range(doc.pages, s, e) for s, e in marked) if doc.pages else (),
+                primary=index.is_primary(r.passage.doc_id),
             )
         )
     return tuple(citations)

@@ -29,8 +29,9 @@ TYPED_KINDS = frozenset(
         AnswerType.PERSON, AnswerType.PLACE, AnswerType.GRADE, AnswerType.WHO,
     }
 )
-# ... of which these want a figure or a date: without one the reply is `no-figure`
-FIGURE_KINDS = frozenset({AnswerType.COUNT, AnswerType.AMOUNT, AnswerType.DATE, AnswerType.DURATION, AnswerType.MONEY, AnswerType.PERCENT})
+# ... of which these want a figure or a date: without one the reply is `no-figure` (a salary without a sum of money
+# is `wrong-type`: "does not give a salary")
+FIGURE_KINDS = frozenset({AnswerType.COUNT, AnswerType.AMOUNT, AnswerType.DATE, AnswerType.DURATION, AnswerType.PERCENT})
 # a question about the outcome of something: "what judgement did it get?", "what was the result?"
 _OUTCOME = re.compile(r"\b(?:judgements?|judgments?|grades?|graded|rated|ratings?|results?|outcomes?|verdicts?|decisions?|decided|findings)\b", re.I)
 # a capitalised word in at least this share of documents (and two of them) is the corpus's own subject
@@ -124,7 +125,6 @@ def candidate_features(
     scored: list[ScoredSentence],
     removed_lead: float,
     subjects: frozenset[str],
-    primary_kinds: frozenset[str],
     limit: int,
     tokens=word_set,
 ) -> list[Candidate]:
@@ -173,7 +173,7 @@ def candidate_features(
             typed_gap=s.score - best_typed,
             covered=1.0 - len(verdict.missing) / n_constraints if n_constraints else 1.0,
             uncovered=float(len(verdict.missing)),
-            primary=float(index.documents.metadata(sentence.doc_id).kind in primary_kinds),
+            primary=float(index.is_primary(sentence.doc_id)),
             length=math.log(max(len(sentence.text), 1) / 100),
             pending=float(pending),
             outcome_pending=float(pending and outcome),

@@ -131,6 +131,11 @@ CHECKS: dict[str, Check] = {
 }
 
 
+# declines on the subject, whose closest sentence is shown apart as related (nothing is on topic for not-relevant,
+# the removed text is what the question is about for removed-text, and no-figure's closest sentence holds no figure)
+SHOWS_RELATED = frozenset({Abstention.NOT_MENTIONED, Abstention.WRONG_TYPE, Abstention.LOW_SUPPORT, Abstention.PENDING})
+
+
 def _normalised_words(text: str) -> frozenset[str]:
     return frozenset(re.findall(r"[a-z0-9]+", text.lower()))
 
@@ -149,7 +154,7 @@ def decide(query: Query, candidates: Sequence[Candidate], policy: AnswerPolicy) 
         if name in policy.checks_off:
             continue
         if (decline := check(query, candidates, policy)) is not None:
-            related = tuple(by_model(candidates)[:1])
+            related = tuple(by_model(candidates)[:1]) if decline.reason in SHOWS_RELATED else ()
             return Decision((), decline, best_p, related)
     if not answering:  # every check that could say why is switched off
         return Decision((), Decline(Abstention.LOW_SUPPORT), best_p, tuple(by_model(candidates)[:1]))

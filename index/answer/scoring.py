@@ -20,7 +20,6 @@ from index.answer.search import RankedPassage
 from index.build.chunk import Sentence
 from index.build.lexical import tokenize
 from index.build.store import InspectionIndex
-from index.settings import Settings
 
 # Lines such as "Overview" or "Dear Beate" are sentences to the splitter but answer nothing:
 # an answer sentence is a statement of some length ending as sentences end.
@@ -30,9 +29,7 @@ SENTENCE_COSINE = 1.0
 SENTENCE_OVERLAP = 0.4
 PASSAGE_COSINE = 0.5
 PASSAGE_OVERLAP = 0.2
-# Several documents report the same finding; the inspectorate's own words are the primary source.
-# The kinds are a setting (INSPECTQA_PRIMARY_KINDS); this is its default, for callers without settings.
-PRIMARY_KINDS = frozenset(Settings.model_fields["primary_kinds"].default_factory())
+# Several documents report the same finding; the inspectorate's own words (InspectionIndex.is_primary) are preferred.
 PRIMARY_SOURCE_BONUS = 0.02
 # Removed sentences compared with the question by overlap after a cosine preselection of this many.
 BOILERPLATE_CANDIDATES = 20
@@ -69,7 +66,7 @@ def weighted_overlap(weights, tokens: Iterable[str]) -> float:
 
 
 def score_sentences(
-    index: InspectionIndex, query: Query, passage_ids: list[int], tokens: Tokens = word_set, primary_kinds: frozenset[str] = PRIMARY_KINDS
+    index: InspectionIndex, query: Query, passage_ids: list[int], tokens: Tokens = word_set
 ) -> list[ScoredSentence]:
     """Every sentence of the given passages that could answer `query`, scored, best first (each once);
     passages of `primary_kinds` (the inspectorate's own documents) get a small bonus."""
@@ -88,7 +85,7 @@ def score_sentences(
     for passage in index.passages.many(wanted):
         pid = passage.passage_id
         context = PASSAGE_COSINE * passage_cosines[pid] + PASSAGE_OVERLAP * weighted_overlap(query.weights, tokens(passage.text))
-        if index.documents.metadata(passage.doc_id).kind in primary_kinds:
+        if index.is_primary(passage.doc_id):
             context += PRIMARY_SOURCE_BONUS
         for sid in inside[pid]:
             if sid not in answering:
