@@ -218,7 +218,7 @@ class QuestionAnswerer:
 
     def resolve(self, question: str, history: tuple[Turn, ...] = (), filters: SearchFilters = SearchFilters()) -> tuple[Resolution, SearchFilters]:
         """What to search for a question asked after `history` (see followup.py), and the filters to search it with."""
-        resolution = resolve(question, history)
+        resolution = resolve(question, history, frozenset(w.lower() for w in self._subjects))
         # "that letter": only a document this caller may see and their own filters let through
         visible = self.view(filters.access).documents
         keep = tuple(d for d in resolution.doc_ids if d in visible and (not filters.doc_ids or d in filters.doc_ids))
