@@ -139,7 +139,7 @@ _NOT_PLACES = frozenset(
 _GRADE = re.compile(r"\b(?:outstanding|good|requires? improvement|inadequate)\b", re.I)
 _TITLED = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Dr|Cllr|Councillor|Sir|Dame|Professor)\.?\s+[A-Z][a-z]+")
 # two capitalised words, not at the start of the sentence: "Lisa Summers", "Beate Wagner"
-_TWO_NAMES = re.compile(r"(?<=[a-z,;:] )([A-Z][a-z]+) ([A-Z][a-z]+)\b")
+_TWO_NAMES = re.compile(r"(?<=[a-z,;:] )([A-Z][a-z]+(?:[A-Z][a-z]+)?) ([A-Z][a-z]+(?:[A-Z][a-z]+)?)\b")
 # words capitalised as parts of a body's or a post's title, never of a person's name (English, not this corpus)
 _TITLE_WORDS = frozenset(
     "Her His The Children Children's Social Local Council Service Services Corporate Chief Majesty Care Authority Partnership "

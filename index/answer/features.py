@@ -64,7 +64,7 @@ class SentenceFeatures:
     uncovered: float  # constraints it leaves uncovered
     primary: float  # from the inspectorate's own documents
     length: float  # log of its length in characters / 100
-    pending: float  # says something is still to come ("expected", "will be published")
+    pending: float  # says an outcome is still to come ("the results are expected to be published")
     outcome_pending: float  # ... and the question asks for an outcome
     # question-level
     constraints: float
@@ -154,7 +154,8 @@ def candidate_features(
     out = []
     for rank, (s, cosine, verdict, typed) in enumerate(zip(top, cosines, verdicts, typed_all)):
         sentence = s.sentence
-        pending = bool(PENDING.search(sentence.text))
+        # an outcome still to come: "the results ... are expected in the new year", not "this letter will be published"
+        pending = bool(PENDING.search(sentence.text)) and bool(_OUTCOME.search(sentence.text))
         context = s.score - s.own  # its best passage's cosine and overlap, and the primary-source bonus
         features = SentenceFeatures(
             cosine=cosine,

@@ -100,8 +100,9 @@ def not_mentioned(query: Query, candidates: Sequence[Candidate], policy: AnswerP
 
 
 def pending(query: Query, candidates: Sequence[Candidate], policy: AnswerPolicy) -> Decline | None:
-    """The question asks for an outcome the material says is still to come ("the report is expected ...")."""
-    if asks_outcome(query) and any(c.features.pending for c in by_model(candidates)[: policy.pending_reach]):
+    """The question asks for an outcome the material says is still to come ("the results are expected ..."), in a
+    sentence that covers what the question names (its year, its place)."""
+    if asks_outcome(query) and any(c.features.pending and not c.missing for c in by_model(candidates)[: policy.pending_reach]):
         return Decline(Abstention.PENDING)
     return None
 
