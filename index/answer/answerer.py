@@ -167,8 +167,7 @@ class QuestionAnswerer:
         )
         if not score:
             return measured
-        model = self.answer_model
-        return [replace(c, p=model.probability(c.features)) for c in measured]
+        return [replace(c, p=p) for c, p in zip(measured, self.answer_model.probabilities([c.features for c in measured]))]
 
     def deliberate(
         self, question: str, top_k: int, filters: SearchFilters = SearchFilters(), asked: str | None = None, score: bool = True
