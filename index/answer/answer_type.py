@@ -69,7 +69,7 @@ _MONEY_QUESTION = re.compile(r"\b(?:how much (?:money|funding|cash)|salary|salar
 _PERCENT_QUESTION = re.compile(r"\b(?:what|which) (?:percentage|proportion|share|rate)\b|\bturnover rate\b|\bper ?cent(?:age)?\b", re.I)
 _KIND_QUESTIONS = [
     (re.compile(r"\b(?:what|which) (?:overall |final |new |latest )?(?:grade|judgement|judgment|rating|rated|verdict)\b|\bwhat was (?:it|\w+) (?:rated|judged|graded)\b|\bgraded\b", re.I), AnswerType.GRADE),
-    (re.compile(r"\bname of\b|\bwhat(?:'s| is|s)? (?:his|her|their|the) names?\b|^\s*who(?:'s| is| was)? (?:the |a )?(?:head|chair|leader|director|inspector|hmi|manager|mp|recruiter|author)\b|^\s*who (?:chairs|chaired|leads|led|heads|headed|replaced|wrote|runs|ran)\b|\bwhich (?:inspectors?|hmi|person|people|officer|director|manager|councillor|mp|recruiter|social worker)\b", re.I), AnswerType.PERSON),
+    (re.compile(r"\bname of\b|\bwhat(?:'s| is|s)? (?:his|her|their|the) names?\b|^\s*who(?:'s| is| was)? (?:the |a )?(?:head|chair|leader|director|inspector|hmi|manager|mp|recruiter|author)\b|^\s*who (?:chairs|chaired|leads|led|heads|headed|replaced|wrote|runs|ran)\b|\bwhich (?:\w+ )?(?:inspectors?|hmi|person|people|officer|director|manager|councillor|mp|recruiter|social worker)\b", re.I), AnswerType.PERSON),
     (re.compile(r"^\s*(?:who|whom|whose)\b|\bwho (?:was|is|were|are) (?:responsible|in charge|blamed)\b", re.I), AnswerType.WHO),
     (re.compile(r"\bwhich (?:council|authority|agency|organisation|organization|company|firm|body|police|party|force|area|town|city|school|team)\b|^\s*where (?:is|was|are|were|did|do|does)\b", re.I), AnswerType.PLACE),
     (re.compile(r"^\s*why\b|\bwhat (?:was|were|is|are) the reasons?\b|\bwhat caused\b|\bhow come\b", re.I), AnswerType.REASON),

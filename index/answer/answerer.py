@@ -179,7 +179,7 @@ class QuestionAnswerer:
         query, lexical = self._analysed(question, max(top_k, s.candidates))
         if asked is not None and asked != question:
             own = self.analyse(asked, query.vector)
-            query = replace(query, constraints=own.constraints, unmentioned=own.unmentioned, kind=own.kind, answer_type=own.answer_type)
+            query = replace(query, constraints=own.constraints, unmentioned=own.unmentioned)
         pool = search_passages(self.index, query, max(top_k, s.candidates), filters, s.candidates, s.rrf_k, lexical)
         scored = score_sentences(self.index, query, [r.passage.passage_id for r in pool], self._tokens)
         return query, pool, scored, self.candidates(query, scored, score)
