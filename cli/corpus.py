@@ -39,6 +39,16 @@ def _rebuilder(settings: Settings):
     return rebuild
 
 
+_STAGES = {"extracting": 1, "building": 3, "published": 10}
+
+
+def _bar(stage: str) -> None:
+    """One line per stage of the change on stderr, as a bar: [###-------] building."""
+    filled = _STAGES.get(stage, 0)
+    end = "\n" if stage == "published" or not sys.stderr.isatty() else "\r"
+    print(f"[{'#' * filled}{'-' * (10 - filled)}] {stage:<10}", end=end, file=sys.stderr, flush=True)
+
+
 def _iso_date(value: str) -> dt.date:
     try:
         return dt.date.fromisoformat(value)
@@ -51,7 +61,7 @@ def _cmd_add(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     overrides = Overrides(args.title, args.published, args.kind, args.publisher, args.doc_id, access=tuple(args.access or ()), url=args.url)
-    plan = add_documents(settings.corpus_dir, args.paths, overrides, _rebuilder(settings), settings.ocr_reader)
+    plan = add_documents(settings.corpus_dir, args.paths, overrides, _rebuilder(settings), settings.ocr_reader, progress=_bar, index_dir=settings.index_dir)
     for outcome in plan.outcomes:
         stream = sys.stderr if outcome.status == "failed" else sys.stdout
         print(f"{outcome.status}: {outcome.message}", file=stream)
@@ -72,7 +82,7 @@ def _cmd_remove(args: argparse.Namespace) -> int:
     from index.ingest.manage import remove_document
 
     settings = _settings(args)
-    entry = remove_document(settings.corpus_dir, args.doc_id, _rebuilder(settings))
+    entry = remove_document(settings.corpus_dir, args.doc_id, _rebuilder(settings), progress=_bar, index_dir=settings.index_dir)
     print(f"removed {entry['doc_id']} ({entry['file']})")
     report_pickup(settings, args.wait)
     return 0
