@@ -22,7 +22,7 @@ from fastapi.testclient import TestClient
 
 from index.build.builder import build_index
 from index.ingest.journal import JOURNAL_FILE, served_doc_ids
-from job_helpers import finish
+from job_helpers import finish, tiny_corpus
 from service.config import ServiceSettings
 from service.main import create_app
 
@@ -57,24 +57,9 @@ DRIVER = textwrap.dedent(
 NOTE = "Brambleford council minutes, March 2024. The panel agreed that caseloads for social workers had fallen to eighteen children each.\n"
 
 
-def _corpus(folder: Path) -> Path:
-    folder.mkdir()
-    texts = {
-        "one.txt": "Brambleford children's services were judged good in 2023. Leaders know their services well.\n",
-        "two.txt": "Ofsted found that Brambleford care leavers receive help with housing. Personal advisers visit often.\n",
-    }
-    entries = []
-    for n, (name, text) in enumerate(texts.items()):
-        (folder / name).write_text(text, encoding="utf-8")
-        entries.append({"doc_id": f"doc-{n + 1}", "file": name, "title": f"Document {n + 1}", "publisher": None, "published": "2023-05-01", "kind": "news"})
-    blocks = "".join("".join(f"  {line}\n" for line in yaml.safe_dump([e], sort_keys=False).splitlines()) for e in entries)
-    (folder / "documents.yaml").write_text("documents:\n" + blocks, encoding="utf-8")  # laid out as corpus/documents.yaml is
-    return folder
-
-
 @pytest.fixture
 def setup(tmp_path, encoder):
-    corpus = _corpus(tmp_path / "corpus")
+    corpus = tiny_corpus(tmp_path / "corpus")
     settings = ServiceSettings(
         corpus_dir=corpus, index_dir=tmp_path / "index", feedback_db=tmp_path / "feedback.sqlite3", audit_db=tmp_path / "audit.sqlite3",
         keys_file=tmp_path / "keys.json", auth="off", rate_limit_per_minute=0, index_poll_seconds=0,
