@@ -10,7 +10,9 @@ No client timeout leaves an outcome unknown: the job says published, or failed a
 
 from __future__ import annotations
 
+import ctypes
 import datetime as dt
+import gc
 import json
 import logging
 import os
@@ -28,6 +30,20 @@ STATES = ("queued", "extracting", "building", "loading", "published", "failed")
 PROGRESS = {"queued": 0.0, "extracting": 0.1, "building": 0.3, "loading": 0.9, "published": 1.0, "failed": 1.0}
 JOB_ID = re.compile(r"^[a-f0-9]{16}$")
 _KEEP = 500  # job records kept on disk; older ones are deleted
+
+
+def release_memory() -> None:
+    """Hand the heap a rebuild used back to the system once it is done.
+
+    A rebuild embeds its new passages in batches whose activations, and the arrays of the index it
+    builds, are freed afterwards, but glibc keeps freed heap pages in the process: measured by
+    bench/rebuilds.py, a served process grew from 305 to 1,024 MiB over 12 rebuilds of report-sized
+    uploads though only one index was alive (the old ones were collected). malloc_trim returns them."""
+    gc.collect()  # the previous index and its answerer, if a cycle still holds them
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: nothing to trim
+        pass
 
 
 def _now() -> str:
@@ -165,6 +181,7 @@ class JobQueue:
                 self._run(job_id, work)
             finally:
                 cleanup()
+                release_memory()
 
     def _run(self, job_id: str, work: Work) -> None:
         try:

@@ -96,7 +96,12 @@ def swap_index(app: FastAPI, change: Callable[[Rebuild], Any] | None = None, bui
         result = None
         if change is not None:
             encoder = _encoder(app, settings)
-            result = change(lambda documents: builder(settings, encoder, documents=documents))
+            try:
+                result = change(lambda documents: builder(settings, encoder, documents=documents))
+            finally:
+                release = getattr(encoder, "release_batch", None)
+                if release is not None:
+                    release()  # a serving process keeps no build-sized buffers between rebuilds (bench/rebuilds.py)
         started = time.perf_counter()
         new = load_state(settings, getattr(app.state, "encoder", None))
         if new.answerer is None:
