@@ -62,12 +62,47 @@ class Job:
     code: str | None = None  # the error code it failed with (duplicate_document, unsupported_document, ...)
     document: dict | None = None  # the documents.yaml entry once added
     submitted_by: str | None = None
+    pid: int | None = None  # the process running it: a record whose process is gone and which never finished was interrupted
     created_at: str = field(default_factory=_now)
     updated_at: str = field(default_factory=_now)
 
     @property
     def finished(self) -> bool:
         return self.state in ("published", "failed")
+
+
+def write_record(folder: Path, job: Job) -> None:
+    """Keep `job` as folder/<job_id>.json (replaced in one rename, so a reader never sees half of one)."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = folder / f".{job.job_id}.{os.getpid()}.tmp"
+    tmp.write_text(json.dumps(asdict(job)), encoding="utf-8")
+    os.replace(tmp, folder / f"{job.job_id}.json")
+
+
+def read_record(folder: Path, job_id: str) -> Job | None:
+    if not JOB_ID.match(job_id):
+        return None
+    try:
+        return Job(**json.loads((Path(folder) / f"{job_id}.json").read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError):
+        return None
+
+
+def new_job_id() -> str:
+    return secrets.token_hex(8)
+
+
+def _alive(pid: int | None) -> bool:
+    if not pid or pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 class JobsFull(Exception):
@@ -104,10 +139,7 @@ class JobQueue:
 
     def _save(self, job: Job) -> None:
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            tmp = self.folder / f".{job.job_id}.tmp"
-            tmp.write_text(json.dumps(asdict(job)), encoding="utf-8")
-            os.replace(tmp, self.folder / f"{job.job_id}.json")
+            write_record(self.folder, job)
         except OSError as exc:  # the job still runs and is answered from memory
             log.error("job %s: record not written to %s: %s", job.job_id, self.folder, exc)
 
@@ -121,16 +153,13 @@ class JobQueue:
         return job
 
     def get(self, job_id: str) -> Job | None:
+        """A job of this process, or one on record (an earlier process's, or `inspectqa corpus add --no-wait`)."""
         if not JOB_ID.match(job_id):
             return None
         with self._lock:
             if job_id in self._jobs:
                 return self._jobs[job_id]
-        try:
-            data = json.loads((self.folder / f"{job_id}.json").read_text(encoding="utf-8"))
-            return Job(**data)
-        except (OSError, ValueError, TypeError):
-            return None
+        return read_record(self.folder, job_id)
 
     def settle_earlier(self, recovered: str | None) -> int:
         """Mark failed the jobs an earlier process left unfinished (it died); how many. `recovered` says what start-up recovery did."""
@@ -146,8 +175,8 @@ class JobQueue:
                 job = Job(**json.loads(path.read_text(encoding="utf-8")))
             except (OSError, ValueError, TypeError):
                 continue
-            if job.finished:
-                continue
+            if job.finished or _alive(job.pid):
+                continue  # done, or still running in another process (`corpus add --no-wait`)
             what = recovered or "nothing of it had been changed"
             job = replace(
                 job, state="failed", progress=1.0, code="interrupted", updated_at=_now(),
@@ -165,7 +194,7 @@ class JobQueue:
             waiting = sum(1 for j in self._jobs.values() if not j.finished)
             if waiting >= self.max_queued:
                 raise JobsFull(f"{waiting} corpus changes are already waiting (INSPECTQA_MAX_QUEUED_JOBS); try again when one has finished")
-            job = Job(job_id=secrets.token_hex(8), kind=kind, **fields)
+            job = Job(job_id=new_job_id(), kind=kind, pid=os.getpid(), **fields)
             self._jobs[job.job_id] = job
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._worker, name="inspectqa-jobs", daemon=True)
