@@ -58,7 +58,8 @@ test: $(STAMP) vendor
 
 # schemathesis over the whole schema with more cases per operation than `make test` (prints the request count)
 fuzz: $(STAMP)
-	INSPECTQA_FUZZ_EXAMPLES=$${INSPECTQA_FUZZ_EXAMPLES:-80} $(PY) -m pytest tests/test_ops_schema.py -s -q
+	INSPECTQA_FUZZ_EXAMPLES=$${INSPECTQA_FUZZ_EXAMPLES:-80} INSPECTQA_FUZZ_ADMIN_EXAMPLES=$${INSPECTQA_FUZZ_ADMIN_EXAMPLES:-200} \
+		$(PY) -m pytest tests/test_ops_schema.py -s -q
 
 # the service on PostgreSQL + pgvector: an embedded server under var/pgdata unless INSPECTQA_DATABASE_URL is set
 run-pg: $(STAMP)
