@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install vendor index run run-pg test fuzz eval confidence load bench bench-scale bench-followup clean
+.PHONY: install vendor index run run-pg test fuzz eval train-answerer load bench bench-scale bench-followup clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,14 +38,15 @@ run: index vendor
 
 # the dev and held-out sets through ours and both baselines, held against their floors (eval/README.md)
 eval: index
-	$(VENV)/bin/inspectqa eval --questions eval/gold/dev_questions.jsonl --floors
-	$(VENV)/bin/inspectqa eval --questions eval/gold/heldout_questions.jsonl --floors eval/floors_heldout.json --out eval/out/heldout
+	$(VENV)/bin/inspectqa eval --questions eval/gold/dev_questions.jsonl --floors --ablation
+	$(VENV)/bin/inspectqa eval --questions eval/gold/heldout_questions.jsonl --floors eval/floors_heldout.json --out eval/out/heldout --ablation
 	$(VENV)/bin/inspectqa eval --conversations eval/gold/conversations.jsonl --out eval/out/conversations
 
-# refit the answer gate and the confidence model on the dev set (never the held-out set) after a ranking change
-confidence: index
+# refit the answer model (index/answer/answer_model.json) on the dev set (never the held-out set) after a ranking
+# or feature change; scikit-learn is needed for this only
+train-answerer: index
 	$(PY) -m pip install --quiet -e '.[train]'
-	$(PY) -m eval.train_confidence
+	$(PY) -m eval.train_answerer
 
 # 50 clients x 30 s against /ask on a server it starts on 127.0.0.1 and stops
 load: index

@@ -19,8 +19,9 @@ from index.answer.answer_type import AnswerType
 from index.answer.compose import Answer, cite
 from index.answer.conflicts import anchors_for, disagreement_sentence, find_conflicts, same_event
 from index.answer.query import Query
-from index.answer.scoring import PRIMARY_KINDS, ScoredSentence
+from index.answer.scoring import ScoredSentence
 from index.answer.search import RankedPassage, SearchFilters, allowed_passages
+from index.english import MONTH_NAMED
 from index.build.claims import EVENT_KEYS, Claim, event_keys, years_named
 from index.build.store import InspectionIndex
 
@@ -34,7 +35,7 @@ class NewerSource:
 
 
 _YEAR_ONLY = re.compile(r"\b(?:what|which) year\b", re.I)
-_MONTH_NAMED = re.compile(r"\b(?:january|february|march|april|may|june|july|august|september|october|november|december)\b", re.I)
+_MONTH_NAMED = MONTH_NAMED
 
 
 def asked_kind(query: Query) -> str | None:
@@ -114,7 +115,7 @@ def allowed_docs(index: InspectionIndex, filters: SearchFilters) -> set[str] | N
 
 
 def _is_primary(index: InspectionIndex):
-    return lambda c: index.documents.metadata(c.doc_id).kind in PRIMARY_KINDS
+    return lambda c: index.is_primary(c.doc_id)
 
 
 def with_conflicts(

@@ -14,7 +14,6 @@ from pydantic import ValidationError
 from index.answer.caveats import allowed_docs
 from index.answer.timeline import build_timeline, event_rows
 from index.build.claims import date_label, event_keys
-from index.answer.scoring import PRIMARY_KINDS
 from service.audit import note
 from service.deps import Answerer, CallerAccess
 from service.errors import error_response
@@ -30,7 +29,7 @@ def _source(index, claim) -> TimelineSource:
     doc = index.documents[claim.doc_id]
     return TimelineSource(
         doc_id=claim.doc_id, title=doc.title, kind=doc.kind, published=doc.published_iso, value=claim.value,
-        start=claim.start, end=claim.end, text=doc.text[claim.start : claim.end], primary=doc.kind in PRIMARY_KINDS,
+        start=claim.start, end=claim.end, text=doc.text[claim.start : claim.end], primary=index.is_primary(claim.doc_id),
     )
 
 
