@@ -59,7 +59,8 @@ test: $(STAMP) vendor
 
 # schemathesis over the whole schema with more cases per operation than `make test` (prints the request count)
 fuzz: $(STAMP)
-	INSPECTQA_FUZZ_EXAMPLES=$${INSPECTQA_FUZZ_EXAMPLES:-80} $(PY) -m pytest tests/test_ops_schema.py -s -q
+	INSPECTQA_FUZZ_EXAMPLES=$${INSPECTQA_FUZZ_EXAMPLES:-80} INSPECTQA_FUZZ_ADMIN_EXAMPLES=$${INSPECTQA_FUZZ_ADMIN_EXAMPLES:-200} \
+		$(PY) -m pytest tests/test_ops_schema.py -s -q
 
 # the service on PostgreSQL + pgvector: an embedded server under var/pgdata unless INSPECTQA_DATABASE_URL is set
 run-pg: $(STAMP)
@@ -67,9 +68,11 @@ run-pg: $(STAMP)
 	INSPECTQA_VECTOR_STORE=pgvector INSPECTQA_AUTH=$${INSPECTQA_AUTH:-off} $(VENV)/bin/inspectqa serve --host 127.0.0.1 --port 8000
 
 # ratios of service time to raw encoder time, build/start-up/memory, local vs Ray build encoding, and the
-# 100k scale set with pgvector vs FAISS (< 15 min)
+# 100k scale set with pgvector vs FAISS (< 15 min); then one served process through 30 upload/removal rebuilds,
+# its RSS before and after beside a fresh process's (~3 min)
 bench: $(STAMP)
 	$(PY) -m bench
+	$(PY) -m bench.rebuilds --cycles 15
 
 # the one-million-passage ANN + BM25 set, then the whole service (inspectqa serve, 1,000 asks) at 100k and
 # 1M passages (~1 h on 2 cores, ~20 GiB of disk under var/bench); run niced on a shared machine

@@ -442,6 +442,23 @@ class RemovedDocument(BaseModel):
     file: str
 
 
+class JobStatus(BaseModel):
+    """A corpus change (upload or removal) run in the background: poll GET /admin/jobs/{job_id} until published or failed."""
+
+    job_id: str
+    kind: Literal["add", "remove"]
+    state: Literal["queued", "extracting", "building", "loading", "published", "failed"]
+    progress: float = Field(description="0 when queued, 1 when published or failed.")
+    doc_id: str | None = Field(None, description="The document added or removed (for an upload, known once its text is read unless given).")
+    file: str | None = Field(None, description="The uploaded file's name (as a slug).")
+    reason: str | None = Field(None, description="Why it failed.")
+    code: str | None = Field(None, description="The error code it failed with, e.g. duplicate_document, unsupported_document, reload_failed, interrupted.")
+    document: AddedDocument | None = Field(None, description="The document as added, once published.")
+    created_at: str
+    updated_at: str
+    url: str = Field(description="Where to poll this job.")
+
+
 class ReloadResponse(BaseModel):
     status: Literal["reloaded"]
     message: str
@@ -462,7 +479,8 @@ class AuditEntry(BaseModel):
     via: str = Field(description="key, sso or none (auth off).")
     groups: list[str]
     method: str
-    route: str
+    route: str = Field(description="The route template, e.g. /documents/{doc_id} (JOB: a corpus-change job finishing).")
+    path: str | None = Field(None, description="The path requested, control characters escaped (\\xNN), at most 300 characters.")
     status: int
     question: str | None = Field(description="'hmac-sha256:<hex>' (keyed hash, the default) or the text (INSPECTQA_AUDIT_QUESTIONS=true).")
     question_kind: str | None

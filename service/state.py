@@ -19,6 +19,7 @@ class ServiceState:
     settings: Settings
     answerer: QuestionAnswerer | None = None
     not_ready_reason: str | None = "starting"
+    disagreement: str | None = None  # how documents.yaml and this index differ (service/consistency.py), if they do
 
     @classmethod
     def load(cls, settings: Settings, encoder: Encoder | None = None) -> "ServiceState":
