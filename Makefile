@@ -9,9 +9,12 @@ export TRANSFORMERS_OFFLINE := 1
 .PHONY: install vendor index run run-pg test fuzz eval train-answerer load bench bench-scale bench-followup clean
 
 $(STAMP): pyproject.toml
+	@echo "install 1/4: a virtual environment in $(VENV)"
 	$(PYTHON) -m venv $(VENV)
 	# the CPU build of torch, first and pinned: left to pip, torch resolves to a CUDA build of several GB
+	@echo "install 2/4: torch (CPU build, about 200 MB; the longest step from an empty pip cache)"
 	$(PY) -m pip install --quiet torch==2.13.0
+	@echo "install 3/4: the service, its model and the test tools (pip, about 100 packages)"
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
@@ -22,6 +25,7 @@ install: $(STAMP) vendor
 PDFJS_DIR := service/static/vendor/pdfjs
 PDFJS := $(PDFJS_DIR)/pdf.min.mjs
 $(PDFJS): package.json package-lock.json
+	@echo "install 4/4: pdf.js for the chat page's PDF view (npm)"
 	npm ci --omit=optional --no-audit --no-fund
 	rm -rf $(PDFJS_DIR) && mkdir -p $(PDFJS_DIR)
 	cp node_modules/pdfjs-dist/build/pdf.min.mjs node_modules/pdfjs-dist/build/pdf.worker.min.mjs node_modules/pdfjs-dist/LICENSE $(PDFJS_DIR)/

@@ -55,7 +55,7 @@ def register(commands) -> None:
     serve = commands.add_parser(
         "serve",
         help="serve the HTTP API",
-        description="Serve the HTTP API (docs at /docs). The model and index load once at start.",
+        description="Serve the HTTP API and the chat page (at /; the API described at /openapi.json). The model and index load once at start.",
         epilog=EPILOG,
     )
     serve.add_argument("--host", help="address to bind (default: INSPECTQA_HOST or 127.0.0.1)")

@@ -11,7 +11,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from index.build.embed import Encoder
 from index.settings import Settings
-from service import observe, reload
+from service import observe, openapi, reload
 from service.config import ServiceSettings, get_service_settings, service_settings
 from service.access import Authenticator, AuthMiddleware, LocalOnlyMiddleware
 from service.audit import AuditMiddleware, audit_log_for, record_job
@@ -80,6 +80,7 @@ def create_app(settings: Settings | None = None, encoder: Encoder | None = None)
     for module in (ask, documents, health, feedback, admin, audit, metrics, reload_route, timeline):
         app.include_router(module.router)
     ui.install(app)
+    openapi.install(app)
     # Middleware runs outermost-last-added: request id/metrics/log > CORS > auth > audit > rate > body cap > timeout > routes.
     # Auth comes before the body is read: a caller without a key (or, for /admin/*, an admin key) is refused unread.
     app.add_middleware(TimeoutMiddleware, seconds=settings.request_timeout_seconds)
