@@ -118,23 +118,17 @@ def _is_primary(index: InspectionIndex):
     return lambda c: index.is_primary(c.doc_id)
 
 
-def with_conflicts(
-    index: InspectionIndex,
-    query: Query,
-    answer: Answer,
-    ranked: list[RankedPassage],
-    scored: list[ScoredSentence],
-    margin: float,
-    docs: set[str],
-) -> Answer:
-    """`answer` with its conflicts among `docs` (`reached_documents`): every side cited, and the fixed sentence
-    naming them appended. An abstention is left as it is: "does not answer" and "sources disagree" cannot both be said."""
+def conflicts_for(index: InspectionIndex, query: Query, scored: list[ScoredSentence], margin: float, docs: set[str]) -> list:
+    """The disagreements of the kind the question asks (`asked_kind`) among the claims in play within `docs`."""
     kind = asked_kind(query)
-    if not answer.answerable or kind is None:
-        return answer
-    conflicts = [c for c in find_conflicts(*claims_in_play(index, query, scored, margin, docs), _is_primary(index)) if c.kind == kind]
-    if not conflicts:
-        return answer
+    if kind is None:
+        return []
+    return [c for c in find_conflicts(*claims_in_play(index, query, scored, margin, docs), _is_primary(index)) if c.kind == kind]
+
+
+def _cited_with(index: InspectionIndex, query: Query, answer: Answer, ranked: list[RankedPassage], conflicts: list) -> Answer:
+    """`answer` citing every side of `conflicts` (a side no ranked passage holds is cited after the others), the fixed
+    sentence naming them appended to its text."""
     ranked = list(ranked)
     citing: dict[int, int] = {}  # sentence id -> the first citation whose passage holds it
 
@@ -163,6 +157,25 @@ def with_conflicts(
     extra = cite(index, ranked[len(answer.citations):])
     added = tuple(dataclasses.replace(c, n=len(answer.citations) + i, for_disagreement=True) for i, c in enumerate(extra, 1))
     return dataclasses.replace(answer, answer=f"{answer.answer} {ending}", citations=answer.citations + added, conflicts=tuple(conflicts))
+
+
+def with_conflicts(
+    index: InspectionIndex,
+    query: Query,
+    answer: Answer,
+    ranked: list[RankedPassage],
+    scored: list[ScoredSentence],
+    margin: float,
+    docs: set[str],
+) -> Answer:
+    """`answer` with its conflicts among `docs` (`reached_documents`): every side cited, and the fixed sentence
+    naming them appended. A decline stays a decline (answerable false, its abstention kept) but is not a bare one:
+    when the closest passages disagree on the date or figure asked, it names the sides too ("When was the focused
+    visit?" declined, yet two sources give two months: the reader is shown both rather than nothing)."""
+    conflicts = conflicts_for(index, query, scored, margin, docs)
+    if not conflicts:
+        return answer
+    return _cited_with(index, query, answer, ranked, conflicts)
 
 
 def newer_sources(index: InspectionIndex, answer: Answer, docs: set[str]) -> tuple[NewerSource, ...]:
