@@ -73,10 +73,11 @@ run-pg: $(STAMP)
 
 # ratios of service time to raw encoder time, build/start-up/memory, local vs Ray build encoding, and the
 # 100k scale set with pgvector vs FAISS (< 15 min); then one served process through 30 upload/removal rebuilds,
-# its RSS before and after beside a fresh process's (~3 min)
+# its RSS before and after beside a fresh process's (~3 min); then what the answer stage costs beside one raw encode (~1 min)
 bench: $(STAMP)
 	$(PY) -m bench
 	$(PY) -m bench.rebuilds --cycles 15
+	$(PY) -m bench.answer_stage
 
 # the one-million-passage ANN + BM25 set, then the whole service (inspectqa serve, 1,000 asks) at 100k and
 # 1M passages (~1 h on 2 cores, ~20 GiB of disk under var/bench); run niced on a shared machine
