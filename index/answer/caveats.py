@@ -19,8 +19,9 @@ from index.answer.answer_type import AnswerType
 from index.answer.compose import Answer, cite
 from index.answer.conflicts import anchors_for, disagreement_sentence, find_conflicts, same_event
 from index.answer.query import Query
-from index.answer.scoring import PRIMARY_KINDS, ScoredSentence
+from index.answer.scoring import ScoredSentence
 from index.answer.search import RankedPassage, SearchFilters, allowed_passages
+from index.english import MONTH_NAMED
 from index.build.claims import EVENT_KEYS, Claim, event_keys, years_named
 from index.build.store import InspectionIndex
 
@@ -34,7 +35,7 @@ class NewerSource:
 
 
 _YEAR_ONLY = re.compile(r"\b(?:what|which) year\b", re.I)
-_MONTH_NAMED = re.compile(r"\b(?:january|february|march|april|may|june|july|august|september|october|november|december)\b", re.I)
+_MONTH_NAMED = MONTH_NAMED
 
 
 def asked_kind(query: Query) -> str | None:
@@ -114,26 +115,20 @@ def allowed_docs(index: InspectionIndex, filters: SearchFilters) -> set[str] | N
 
 
 def _is_primary(index: InspectionIndex):
-    return lambda c: index.documents.metadata(c.doc_id).kind in PRIMARY_KINDS
+    return lambda c: index.is_primary(c.doc_id)
 
 
-def with_conflicts(
-    index: InspectionIndex,
-    query: Query,
-    answer: Answer,
-    ranked: list[RankedPassage],
-    scored: list[ScoredSentence],
-    margin: float,
-    docs: set[str],
-) -> Answer:
-    """`answer` with its conflicts among `docs` (`reached_documents`): every side cited, and the fixed sentence
-    naming them appended. An abstention is left as it is: "does not answer" and "sources disagree" cannot both be said."""
+def conflicts_for(index: InspectionIndex, query: Query, scored: list[ScoredSentence], margin: float, docs: set[str]) -> list:
+    """The disagreements of the kind the question asks (`asked_kind`) among the claims in play within `docs`."""
     kind = asked_kind(query)
-    if not answer.answerable or kind is None:
-        return answer
-    conflicts = [c for c in find_conflicts(*claims_in_play(index, query, scored, margin, docs), _is_primary(index)) if c.kind == kind]
-    if not conflicts:
-        return answer
+    if kind is None:
+        return []
+    return [c for c in find_conflicts(*claims_in_play(index, query, scored, margin, docs), _is_primary(index)) if c.kind == kind]
+
+
+def _cited_with(index: InspectionIndex, query: Query, answer: Answer, ranked: list[RankedPassage], conflicts: list) -> Answer:
+    """`answer` citing every side of `conflicts` (a side no ranked passage holds is cited after the others), the fixed
+    sentence naming them appended to its text."""
     ranked = list(ranked)
     citing: dict[int, int] = {}  # sentence id -> the first citation whose passage holds it
 
@@ -162,6 +157,25 @@ def with_conflicts(
     extra = cite(index, ranked[len(answer.citations):])
     added = tuple(dataclasses.replace(c, n=len(answer.citations) + i, for_disagreement=True) for i, c in enumerate(extra, 1))
     return dataclasses.replace(answer, answer=f"{answer.answer} {ending}", citations=answer.citations + added, conflicts=tuple(conflicts))
+
+
+def with_conflicts(
+    index: InspectionIndex,
+    query: Query,
+    answer: Answer,
+    ranked: list[RankedPassage],
+    scored: list[ScoredSentence],
+    margin: float,
+    docs: set[str],
+) -> Answer:
+    """`answer` with its conflicts among `docs` (`reached_documents`): every side cited, and the fixed sentence
+    naming them appended. A decline stays a decline (answerable false, its abstention kept) but is not a bare one:
+    when the closest passages disagree on the date or figure asked, it names the sides too ("When was the focused
+    visit?" declined, yet two sources give two months: the reader is shown both rather than nothing)."""
+    conflicts = conflicts_for(index, query, scored, margin, docs)
+    if not conflicts:
+        return answer
+    return _cited_with(index, query, answer, ranked, conflicts)
 
 
 def newer_sources(index: InspectionIndex, answer: Answer, docs: set[str]) -> tuple[NewerSource, ...]:
