@@ -8,6 +8,7 @@ is one tap away.
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -21,7 +22,10 @@ pytestmark = pytest.mark.browser
 
 WAKEFIELD = "When was Wakefield judged inadequate?"
 LETTER_OPENING = "Monitoring visit of Wakefield children's and young people's services"
+# the screenshot in docs is remade with INSPECTQA_UPDATE_SCREENSHOTS=1; otherwise a test run leaves docs/ alone
 SCREENSHOT = Path(__file__).resolve().parents[1] / "docs" / "screenshot-phone.png"
+UPDATE_SCREENSHOTS = os.environ.get("INSPECTQA_UPDATE_SCREENSHOTS") == "1"
+DECLINED_WITH_SIDES = "When did Ofsted carry out its focused visit to Wakefield children's services in 2018?"
 FURNITURE = re.compile(r"^(Dear\s|Ms\s|Mr\s|Mrs\s)|[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}\s*$", re.M)
 
 
@@ -67,16 +71,38 @@ def test_quoted_cards_come_first_marked_and_every_one_shows_its_highlight(page, 
     assert [c["n"] for c in reply["citations"]] == sorted(c["n"] for c in reply["citations"])
 
 
+def test_a_declines_disagreeing_sides_are_highlighted_on_their_cards(page, live_server):
+    reply = httpx.post(f"{live_server.url}/ask", json={"question": DECLINED_WITH_SIDES}, timeout=60).json()
+    assert not reply["answerable"] and reply["conflicts"], "the service no longer names the sides of this decline"
+    turn = ask(page, DECLINED_WITH_SIDES)
+    tid = turn.get_attribute("id").removeprefix("turn-")
+    for claim in reply["conflicts"][0]["claims"]:
+        month = claim["value"].split()[0]
+        marks = page.locator(f"#cite-{tid}-{claim['n']} mark.hl").all_inner_texts()
+        assert any(month in m for m in marks), f"card [{claim['n']}] does not highlight {month}: {marks}"
+    assert turn.locator(".quoted-badge").count() == 0  # a decline quotes nothing
+
+
 def test_a_letter_card_starts_after_the_address_and_salutation(page, live_server):
-    turn = ask(page, f"What did the {LETTER_OPENING.lower()} find?")
+    question = f"What did the {LETTER_OPENING.lower()} find?"
+    turn = ask(page, question)
     previews = turn.locator(".cards .passage").all_inner_texts()
     assert previews
     for preview in previews:
         head = "\n".join(preview.splitlines()[:3])
         assert not FURNITURE.search(head), f"a card opens with a letterhead: {head!r}"
+    # the letter's own card still shows the sentence it is cited for, and the API's passage is verbatim
+    reply = httpx.post(f"{live_server.url}/ask", json={"question": question}, timeout=60).json()
+    letter = next(c for c in reply["citations"] if FURNITURE.search(c["text"][:300]))
+    tid = turn.get_attribute("id").removeprefix("turn-")
+    card = page.locator(f"#cite-{tid}-{letter['n']}")
+    assert card.locator(".passage").inner_text().startswith("…")
+    for h in letter["highlights"]:
+        sentence = letter["text"][h["start"] - letter["start"] : h["end"] - letter["start"]]
+        assert sentence in " ".join(card.locator("mark.hl").all_inner_texts())
 
 
-def test_at_phone_width_unquoted_passages_are_one_line_and_the_question_box_is_one_tap_away(browser, live_server):
+def test_at_phone_width_unquoted_passages_are_one_line_and_the_question_box_is_one_tap_away(browser, live_server, tmp_path):
     page = open_page(browser, live_server.url, width=375, height=740)
     try:
         turn = ask(page, DEV_QUESTION)
@@ -91,7 +117,7 @@ def test_at_phone_width_unquoted_passages_are_one_line_and_the_question_box_is_o
         for i in range(turn.locator(".card.quoted .passage").count()):
             assert turn.locator(".card.quoted .passage").nth(i).bounding_box()["height"] > 1.6 * line  # quoted ones stay whole
         link_box = turn.locator(".to-question a").bounding_box()
-        page.screenshot(path=str(SCREENSHOT))
+        page.screenshot(path=str(SCREENSHOT if UPDATE_SCREENSHOTS else tmp_path / SCREENSHOT.name))
         # a tap opens a folded passage (not the document panel)
         first = page.locator("#" + turn.locator(".card.folded").first.get_attribute("id"))
         first.locator(".passage").click()
@@ -104,6 +130,18 @@ def test_at_phone_width_unquoted_passages_are_one_line_and_the_question_box_is_o
         assert page.evaluate("document.activeElement.id") == "question"
         question = page.locator("#question").bounding_box()
         assert 0 <= question["y"] and question["y"] + question["height"] <= 740
+        assert page.errors == []
+    finally:
+        page.context.close()
+
+
+def test_at_phone_width_a_folded_cards_title_opens_the_document(browser, live_server):
+    page = open_page(browser, live_server.url, width=375, height=740)
+    try:
+        turn = ask(page, DEV_QUESTION)
+        card = page.locator("#" + turn.locator(".card.folded").first.get_attribute("id"))
+        card.locator(".card-title").click()
+        page.locator("#doc-panel").wait_for(state="visible")
         assert page.errors == []
     finally:
         page.context.close()

@@ -478,10 +478,11 @@
       // the cards the answer quotes first, each marked so, then the rest, each group in the service's rank
       // order (the order of [n]); the reply's own `citations` order is left as it is
       const used = new Set(r.answerable ? answerPieces(r.answer).map((p) => p.n) : []);
-      const claimSpans = new Map(); // a disagreeing side's sentence, highlighted on its card too
-      for (const conflict of r.answerable ? r.conflicts || [] : []) {
+      // a disagreeing side's sentence is highlighted on its card too (in a decline as well, where it is not quoted)
+      const claimSpans = new Map();
+      for (const conflict of r.conflicts || []) {
         for (const claim of conflict.claims) {
-          used.add(claim.n);
+          if (r.answerable) used.add(claim.n);
           if (!claimSpans.has(claim.n)) claimSpans.set(claim.n, []);
           claimSpans.get(claim.n).push({ start: claim.start, end: claim.end });
         }
@@ -654,14 +655,16 @@
   function renderCard(c, turn, answerable, confidence, quoted) {
     const original = originalLink(c.doc_id);
     const passage = el("blockquote", { class: "passage" });
-    const from = previewStart(c.text);
+    // never skip past a highlighted sentence: what the card is cited for stays on it
+    const firstMark = Math.min(c.text.length, ...(c.highlights || []).map((h) => Math.max(0, h.start - c.start)));
+    const from = Math.min(previewStart(c.text), firstMark);
     if (from > 0) passage.append("… ");
     appendMarked(passage, c.text.slice(from), c.start + from, c.highlights, "hl");
     const open = (event) => {
       if (event.type === "click" && window.getSelection && String(window.getSelection()) !== "") return; // let people select text
       const card = event.currentTarget.closest(".card");
-      // on a phone an unquoted passage is one line: the first tap opens it, the next opens the document
-      if (PHONE.matches && card.classList.contains("folded")) {
+      // on a phone an unquoted passage is one line: a tap on it unfolds it, the next (or one on the title) opens the document
+      if (PHONE.matches && card.classList.contains("folded") && !event.target.closest(".card-title")) {
         card.classList.remove("folded");
         return;
       }
@@ -671,8 +674,8 @@
     const card = el("li", { class: classes, id: `cite-${turn.id}-${c.n}`, onclick: open },
       el("div", { class: "card-head" },
         el("span", { class: "card-n", "aria-hidden": "true" }, `[${c.n}]`),
-        el("button", { type: "button", class: "card-title", "aria-label": `[${c.n}] ${c.title}: open the document at this passage` }, c.title),
-        quoted ? el("span", { class: "badge quoted-badge" }, "quoted in the answer") : null),
+        el("button", { type: "button", class: "card-title", "aria-label": `[${c.n}] ${c.title}: open the document at this passage` }, c.title)),
+      quoted ? el("p", { class: "card-quoted" }, el("span", { class: "badge quoted-badge" }, "quoted in the answer")) : null,
       el("p", { class: "card-meta" },
         ...sourceFacts(c),
         confidence ? " · " : null,
