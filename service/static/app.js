@@ -624,6 +624,8 @@
   }
 
   // A letter's furniture at a passage's head: address lines down to the postcode, contact lines, the date, "Dear ...".
+  // The line shapes are index/ingest/letterhead.py's; the service trims furniture at a passage's edges, but a date
+  // line (kept: it answers "when was the letter sent?") can stand before the address.
   const POSTCODE_END = /(?:^|[\s,])[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}$/;
   const CONTACT_LINE = /^(?:[A-Za-z][A-Za-z ]{0,14}[.:]?\s+)?(?:\+?\(?\d[\d ()-]{5,}\d|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|(?:https?:\/\/|www\.)\S+)$/i;
   const SALUTATION = /^Dear\s+\S[^.!?;:]{0,60},?$/;
