@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install vendor index run run-pg test fuzz eval train-answerer load bench bench-scale bench-followup clean
+.PHONY: install vendor index run run-pg test fuzz eval report train-answerer load bench bench-scale bench-followup clean
 
 $(STAMP): pyproject.toml
 	@echo "install 1/4: a virtual environment in $(VENV)"
@@ -45,6 +45,11 @@ eval: index
 	$(VENV)/bin/inspectqa eval --questions eval/gold/dev_questions.jsonl --floors --ablation
 	$(VENV)/bin/inspectqa eval --questions eval/gold/heldout_questions.jsonl --floors eval/floors_heldout.json --out eval/out/heldout --ablation
 	$(VENV)/bin/inspectqa eval --conversations eval/gold/conversations.jsonl --out eval/out/conversations
+
+# open the last evaluation's report.html in a browser (or print where it is): `make report REPORT_OUT=eval/out/heldout` for another run
+REPORT_OUT ?= eval/out
+report:
+	$(PY) -m eval.html_report $(REPORT_OUT)
 
 # refit the answer model (index/answer/answer_model.json) on the dev set (never the held-out set) after a ranking
 # or feature change; scikit-learn is needed for this only

@@ -30,29 +30,52 @@ def hit_at_k_chart(curves: dict[str, list], path: Path, top_k: int) -> None:
 
 def tradeoff_chart(sweeps: dict[str, tuple[list[dict], float]], path: Path) -> None:
     """One curve per system: (answer rate, abstention) at each threshold, the configured one ringed."""
+    fig = tradeoff_figure(sweeps)
+    fig.savefig(path, format="png")
+    plt.close(fig)
+
+
+def tradeoff_figure(sweeps: dict[str, tuple[list[dict], float]]):
+    """The trade-off chart as a matplotlib figure. Threshold labels are placed last, each where its drawn text
+    touches no other label (the configured thresholds first, in bold; others only where there is room)."""
     fig, ax = plt.subplots(figsize=(7, 4.5), dpi=110)
+    wanted = []  # (is configured, x, y, threshold, colour)
     for name, (rows, current) in sweeps.items():
         points = [(r["answer_rate"], r["abstention"], r["threshold"]) for r in rows if r["answer_rate"] is not None and r["abstention"] is not None]
         if not points:
             continue
         line = ax.plot([p[0] for p in points], [p[1] for p in points], marker=".", label=f"{name} (threshold {current:g})")[0]
-        for i, (x, y, t) in enumerate(points):
+        for x, y, t in points:
             if t == current:
                 ax.plot([x], [y], marker="o", markersize=11, fillstyle="none", color=line.get_color())
-            if t == current or i % 4 == 0:
-                # label inward from the right edge so the text stays inside the axes
-                ax.annotate(f"{t:g}", (x, y), textcoords="offset points", xytext=(-6 if x > 0.8 else 6, 6),
-                            ha="right" if x > 0.8 else "left", fontsize=7, color=line.get_color())
+            wanted.append((t == current, x, y, t, line.get_color()))
     ax.set_xlabel("answer rate (answerable questions answered)")
     ax.set_ylabel("abstention (unanswerable questions declined)")
     ax.set_xlim(-0.02, 1.02)
     ax.set_ylim(-0.02, 1.02)
     ax.grid(alpha=0.3)
-    ax.legend(loc="lower left")
-    ax.set_title("Abstention trade-off: each point is one threshold (labelled)")
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(loc="lower left")
+    ax.set_title("Abstention trade-off: each point is one threshold (labelled where there is room)")
     fig.tight_layout()
-    fig.savefig(path, format="png")
-    plt.close(fig)
+
+    renderer = fig.canvas.get_renderer()
+    inside = ax.get_window_extent(renderer)
+    taken = [fig.legends[0].get_window_extent(renderer)] if fig.legends else []
+    if ax.get_legend() is not None:
+        taken.append(ax.get_legend().get_window_extent(renderer))
+    for configured, x, y, t, colour in sorted(wanted, key=lambda w: not w[0]):
+        near = ((6, 6), (6, -12), (-6, 6), (-6, -12))
+        for dx, dy in near + ((8, 16), (-8, -22)) if configured else near:
+            text = ax.annotate(f"{t:g}", (x, y), textcoords="offset points", xytext=(dx, dy), ha="left" if dx > 0 else "right",
+                               fontsize=8 if configured else 7, fontweight="bold" if configured else "normal", color=colour)
+            box = text.get_window_extent(renderer)
+            room = box if configured else box.padded(18)  # the others sparse enough to read beside the curves
+            if box.x0 >= inside.x0 and box.x1 <= inside.x1 and box.y1 <= inside.y1 and not any(room.overlaps(o) for o in taken):
+                taken.append(box)
+                break
+            text.remove()
+    return fig
 
 
 def reliability_chart(tables: dict[str, list[dict]], path: Path) -> None:

@@ -1,4 +1,4 @@
-"""Turn a run into results.json (every figure and the per-question drill-down), report.md and charts."""
+"""Turn a run into results.json (every figure and the per-question drill-down), report.md, report.html and charts."""
 
 from __future__ import annotations
 
@@ -116,6 +116,7 @@ def results_document(run: EvalRun, questions_file: str, command: str) -> dict:
                 "question": q.question,
                 "kind": q.kind,
                 "answerable": q.answerable,
+                "reason": q.reason,
                 "gold_quotes": [{"doc": d, "quote": t} for d, t in zip(q.quote_docs, q.quotes)],
                 "results": {
                     s.name: {
@@ -124,6 +125,7 @@ def results_document(run: EvalRun, questions_file: str, command: str) -> dict:
                         "answerable": s.outcomes[i].reply.answerable,
                         "answer": s.outcomes[i].reply.answer,
                         "answer_hit": s.outcomes[i].judgement.answer_hit,
+                        "first_sentence_hit": s.outcomes[i].judgement.first_sentence_hit,
                         "first_hit_rank": s.outcomes[i].judgement.first_hit_rank,
                         "first_hit_rank_in_curve": s.outcomes[i].judgement.deep_first_hit_rank,
                         "quotes_found": s.outcomes[i].judgement.quotes_found,
@@ -152,14 +154,120 @@ def _fmt(value) -> str:
     return f"{value:.2f}" if abs(value) < 10 else f"{value:.0f}"
 
 
+# a share figure and the questions it is over: shown as "1 of 6 (0.17)" in the report, where a reader wants counts
+_OVER = {
+    "fully_right": "all",
+    "first_sentence_right": "answerable",
+    "answerable_declined": "answerable",
+    "hit@1": "answerable",
+    "hit@3": "answerable",
+    "hit@k": "answerable",
+    "answer_hit": "answerable",
+    "answer_rate": "answerable",
+    "abstention": "unanswerable",
+    "false_answer_rate": "unanswerable",
+}
+
+
+def _over(questions: list[dict]) -> dict[str, int]:
+    answerable = sum(1 for q in questions if q["answerable"])
+    return {"all": len(questions), "answerable": answerable, "unanswerable": len(questions) - answerable}
+
+
+def _count(value, n: int) -> str:
+    """A share of n questions as "k of n (share)"; n/a over none."""
+    if value is None or not n:
+        return "n/a"
+    return f"{round(value * n)} of {n} ({value:.2f})"
+
+
+def _cell(figure: str, value, over: dict[str, int] | None) -> str:
+    return _count(value, over[_OVER[figure]]) if over is not None and figure in _OVER else _fmt(value)
+
+
 def _table(header: list[str], rows: list[list[str]]) -> list[str]:
     return ["| " + " | ".join(header) + " |", "|" + "|".join(" --- " for _ in header) + "|", *("| " + " | ".join(r) + " |" for r in rows)]
 
 
-def systems_table(doc: dict) -> list[str]:
+def systems_table(doc: dict, counts: bool = False) -> list[str]:
+    """Systems x figures; with `counts`, share figures as "k of n (share)"."""
     figures = [f for f in FIGURES if f != "questions"]
     header = ["system", *(_HEADERS[f].replace("hit@k", f"hit@{doc['meta']['top_k']}") for f in figures)]
-    return _table(header, [[s["name"], *(_fmt(s["summary"][f]) for f in figures)] for s in doc["systems"]])
+    over = _over(doc["questions"]) if counts else None
+    return _table(header, [[s["name"], *(_cell(f, s["summary"][f], over) for f in figures)] for s in doc["systems"]])
+
+
+# per figure: (better is higher, the question is won by system a over b); figures without a per-question reading
+# (chars, latency, calibration, answer-sentence precision) get no why line
+def _rank(r: dict) -> float:
+    return r["first_hit_rank"] if r["first_hit_rank"] is not None else float("inf")
+
+
+def _right(q: dict, r: dict) -> bool:
+    return bool(r["first_sentence_hit"]) if q["answerable"] else not r["answerable"]
+
+
+_WINS = {
+    "fully_right": (True, lambda q, a, b: _right(q, a) and not _right(q, b)),
+    "first_sentence_right": (True, lambda q, a, b: q["answerable"] and bool(a["first_sentence_hit"]) and not b["first_sentence_hit"]),
+    "answerable_declined": (False, lambda q, a, b: q["answerable"] and a["answerable"] and not b["answerable"]),
+    "hit@1": (True, lambda q, a, b: q["answerable"] and _rank(a) <= 1 < _rank(b)),
+    "hit@3": (True, lambda q, a, b: q["answerable"] and _rank(a) <= 3 < _rank(b)),
+    "hit@k": (True, lambda q, a, b: q["answerable"] and a["first_hit_rank"] is not None and b["first_hit_rank"] is None),
+    "mrr": (True, lambda q, a, b: q["answerable"] and _rank(a) < _rank(b)),
+    "evidence_recall": (True, lambda q, a, b: q["answerable"] and a["quotes_found"] > b["quotes_found"]),
+    "answer_hit": (True, lambda q, a, b: q["answerable"] and bool(a["answer_hit"]) and not b["answer_hit"]),
+    "answer_rate": (True, lambda q, a, b: q["answerable"] and a["answerable"] and not b["answerable"]),
+    "abstention": (True, lambda q, a, b: not q["answerable"] and not a["answerable"] and b["answerable"]),
+    "false_answer_rate": (False, lambda q, a, b: not q["answerable"] and not a["answerable"] and b["answerable"]),
+}
+
+
+def anchor(system: str, question_id: str) -> str:
+    """The id of a question's row in a system's 'Questions with a problem' table."""
+    return "q-" + "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in f"{system}-{question_id}")
+
+
+def _possessive(name: str) -> str:
+    return f"{name}'" if name.endswith("s") else f"{name}'s"
+
+
+# a baseline never declines: its answer rate is 1 and it declines no answerable question by construction
+_BY_CONSTRUCTION = ("answer_rate", "answerable_declined")
+
+
+def why_lines(doc: dict, shown: int = 8) -> list[str]:
+    """One line per figure on which another system beats the first (ours): on which questions it wins, the first
+    system's tags on them, and links to their rows in the drill-down below. A baseline's answer rate and
+    answerable-declined (it never declines) are left out."""
+    if len(doc["systems"]) < 2:
+        return []
+    ours = doc["systems"][0]
+    k = doc["meta"]["top_k"]
+    lines = []
+    for other in doc["systems"][1:]:
+        baseline = other["answer_is"] != ours["answer_is"]
+        for figure, (higher, wins) in _WINS.items():
+            a, b = other["summary"].get(figure), ours["summary"].get(figure)
+            if a is None or b is None or round(a, 2) == round(b, 2) or (a > b) != higher or (baseline and figure in _BY_CONSTRUCTION):
+                continue
+            won = [q for q in doc["questions"] if wins(q, q["results"][other["name"]], q["results"][ours["name"]])]
+            lost = [q for q in doc["questions"] if wins(q, q["results"][ours["name"]], q["results"][other["name"]])]
+            tags = Counter(t for q in won for t in q["results"][ours["name"]]["problems"] or ["ok"])
+            label = _HEADERS[figure].replace("hit@k", f"hit@{k}")
+            line = f"- **{other['name']}** beats **{ours['name']}** on {label} ({_fmt(a)} vs {_fmt(b)}): on {len(won)} questions"
+            if won:
+                line += f" {other['name']} is right and {ours['name']} is not ({_possessive(ours['name'])} tags there: "
+                line += ", ".join(f"`{t}` {n}" for t, n in tags.most_common()) + ")"
+            line += f"; {ours['name']} wins {len(lost)} the other way."
+            if figure in ("answer_hit", "fully_right", "first_sentence_right") and baseline:
+                line += (f" {_possessive(other['name'])} answer is its whole top passage and it never declines (median answer "
+                         f"{_fmt(other['summary']['median_answer_chars'])} characters against {_fmt(ours['summary']['median_answer_chars'])}).")
+            if won:
+                links = [f"[{q['id']}](#{anchor(ours['name'], q['id'])})" if q["results"][ours["name"]]["problems"] else q["id"] for q in won[:shown]]
+                line += " Questions: " + ", ".join(links) + (f" and {len(won) - shown} more" if len(won) > shown else "") + "."
+            lines.append(line)
+    return lines
 
 
 def render_markdown(doc: dict) -> str:
@@ -177,11 +285,16 @@ def render_markdown(doc: dict) -> str:
         "",
         "## Systems",
         "",
-        *systems_table(doc),
+        *systems_table(doc, counts=True),
         "",
         *(f"- **{s['name']}**: {s['description']}. Answer scored: {s['answer_is']}." for s in doc["systems"]),
         *(f"- {note}." for note in meta["notes"]),
         "",
+    ]
+    why = why_lines(doc)
+    if why:
+        lines += ["### Where another system beats ours, and why", "", *why, ""]
+    lines += [
         f"![hit@k per system]({HIT_CHART})",
         "",
         "## By question kind",
@@ -189,11 +302,10 @@ def render_markdown(doc: dict) -> str:
     ]
     figures = [f for f in FIGURES]
     header = ["kind", "system", *(_HEADERS[f].replace("hit@k", f"hit@{k}") for f in figures)]
-    rows = [
-        [kind, s["name"], *(_fmt(s["by_kind"][kind][f]) for f in figures)]
-        for kind in meta["kinds"]
-        for s in doc["systems"]
-    ]
+    rows = []
+    for kind in meta["kinds"]:
+        over = _over([q for q in doc["questions"] if q["kind"] == kind])
+        rows += [[kind, s["name"], *(_cell(f, s["by_kind"][kind][f], over) for f in figures)] for s in doc["systems"]]
     lines += [*_table(header, rows), ""]
 
     tags = sorted({t for s in doc["systems"] for t in s["problems"]})
@@ -207,12 +319,13 @@ def render_markdown(doc: dict) -> str:
     ]
 
     reasons = sorted({r for s in doc["systems"] for r in s["abstention_by_reason"]})
+    by_reason = Counter(q.get("reason") for q in doc["questions"] if not q["answerable"])
     lines += ["## Abstention by reason", ""]
     lines += [
         "Share of the unanswerable questions declined, by the label the question was written with (`why` where given: "
         "not-mentioned, wrong-type, off-topic; else its kind). False-answer rate = 1 - abstention over all of them.",
         "",
-        *_table(["system", *reasons], [[s["name"], *(_fmt(s["abstention_by_reason"].get(r)) for r in reasons)] for s in doc["systems"]]),
+        *_table(["system", *reasons], [[s["name"], *(_count(s["abstention_by_reason"].get(r), by_reason[r]) for r in reasons)] for s in doc["systems"]]),
         "",
     ]
     own = sorted({r for s in doc["systems"] for r in s["abstention_reasons"]})
@@ -257,7 +370,8 @@ def render_markdown(doc: dict) -> str:
         wrong = [(q, q["results"][s["name"]]) for q in doc["questions"] if q["results"][s["name"]]["problems"]]
         lines += [f"**{s['name']}**: {len(wrong)} of {len(doc['questions'])}", ""]
         if wrong:
-            rows = [[q["id"], q["kind"], ", ".join(r["problems"]), _fmt(r["first_hit_rank"]), q["question"].replace("|", "\\|")] for q, r in wrong]
+            rows = [[f'<a id="{anchor(s["name"], q["id"])}"></a>{q["id"]}', q["kind"], ", ".join(r["problems"]), _fmt(r["first_hit_rank"]),
+                     q["question"].replace("|", "\\|")] for q, r in wrong]
             lines += [*_table(["id", "kind", "problems", "first hit", "question"], rows), ""]
     return "\n".join(lines)
 
@@ -274,6 +388,7 @@ def _write_atomically(path: Path, write) -> None:
 
 def write_outputs(run: EvalRun, out_dir: Path, questions_file: str, command: str) -> dict[str, Path]:
     from eval.charts import hit_at_k_chart, reliability_chart, tradeoff_chart
+    from eval.html_report import HTML_FILE, render_html
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -281,7 +396,8 @@ def write_outputs(run: EvalRun, out_dir: Path, questions_file: str, command: str
     written = {}
     paths = {"results": out_dir / RESULTS_FILE, "report": out_dir / REPORT_FILE, "hit_chart": out_dir / HIT_CHART}
     _write_atomically(paths["results"], lambda p: p.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"))
-    _write_atomically(paths["report"], lambda p: p.write_text(render_markdown(doc) + "\n", encoding="utf-8"))
+    markdown = render_markdown(doc)
+    _write_atomically(paths["report"], lambda p: p.write_text(markdown + "\n", encoding="utf-8"))
     _write_atomically(paths["hit_chart"], lambda p: hit_at_k_chart({s.name: s.hit_curve for s in run.systems}, p, run.top_k))
     written.update(paths)
     tables = {s.name: s.calibration for s in run.systems if s.calibration}
@@ -296,4 +412,7 @@ def write_outputs(run: EvalRun, out_dir: Path, questions_file: str, command: str
         _write_atomically(written["tradeoff_chart"], lambda p: tradeoff_chart(sweeps, p))
     else:
         (out_dir / TRADEOFF_CHART).unlink(missing_ok=True)  # a chart from an earlier run would not describe this one
+    # last: the page inlines the charts just written
+    written["html"] = out_dir / HTML_FILE
+    _write_atomically(written["html"], lambda p: p.write_text(render_html(markdown, out_dir), encoding="utf-8"))
     return written

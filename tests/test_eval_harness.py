@@ -1,8 +1,11 @@
 """`inspectqa eval` end to end on a few dev questions: files written, figures that match the pipeline,
 the same figures over HTTP as in process, and clear errors for bad input."""
 
+import base64
+import html
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -58,6 +61,24 @@ def test_eval_writes_json_markdown_and_charts(in_process):
         assert set(s["summary"]) >= set(FIGURES) | {"median_passage_chars", "median_answer_chars", "latency_p50_ms", "latency_p95_ms"}
         assert set(s["by_kind"]) == {"lookup", "numeric", "multi", "unanswerable"}
         assert len(s["hit_curve"]) == 10
+
+
+def test_the_report_gives_counts_and_an_html_page_with_its_charts_inline(in_process):
+    out, results = in_process
+    report = (out / "report.md").read_text(encoding="utf-8")
+    # "1 of 3 (0.33)", not a bare 0.33 a reader has to multiply out: the kinds here hold one question each
+    by_kind = report.split("## By question kind", 1)[1].split("\n## ", 1)[0]
+    assert re.search(r"\| numeric \| ours \| 1 \| (0|1) of 1 \((0|1)\.00\) \|", by_kind), by_kind[:600]
+    systems = report.split("## Systems", 1)[1].split("\n#", 1)[0]
+    assert re.search(r"\| ours \| \d of 4 \(\d\.\d\d\) \| \d of 3 \(\d\.\d\d\) \|", systems), systems[:600]
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "<script" not in page.lower() and "http://" not in page and "https://" not in page  # nothing fetched
+    charts = re.findall(r'<img alt="[^"]+" src="data:image/png;base64,([A-Za-z0-9+/=]+)">', page)
+    assert len(charts) >= 2 and all(base64.b64decode(c).startswith(b"\x89PNG") for c in charts)
+    for s in results["systems"]:
+        assert f"<td>{s['name']}</td>" in page
+    for q in results["questions"]:
+        assert html.escape(q["question"], quote=True) in page or q["id"] not in report
 
 
 def test_figures_agree_with_the_drill_down(in_process):

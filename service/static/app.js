@@ -467,14 +467,32 @@
       );
     }
 
+    // on a phone the question box is below the sources: one tap reaches it without scrolling past them
+    reply.append(el("p", { class: "to-question" },
+      el("a", { href: "#question", onclick: (event) => { event.preventDefault(); ui.question.focus(); ui.question.scrollIntoView({ block: "center" }); } },
+        "Ask another question")));
     if (r.citations.length) {
       const title = r.answerable ? "Sources" : "Closest passages (not an answer)";
       reply.append(el("h4", { class: "cards-title" }, title));
       const cards = el("ol", { class: "cards" });
-      // cards in the service's rank order, which is the order of [n]; no score is shown, so none can disagree with it
+      // the cards the answer quotes first, each marked so, then the rest, each group in the service's rank
+      // order (the order of [n]); the reply's own `citations` order is left as it is
       const used = new Set(r.answerable ? answerPieces(r.answer).map((p) => p.n) : []);
+      // a disagreeing side's sentence is highlighted on its card too (in a decline as well, where it is not quoted)
+      const claimSpans = new Map();
+      for (const conflict of r.conflicts || []) {
+        for (const claim of conflict.claims) {
+          if (r.answerable) used.add(claim.n);
+          if (!claimSpans.has(claim.n)) claimSpans.set(claim.n, []);
+          claimSpans.get(claim.n).push({ start: claim.start, end: claim.end });
+        }
+      }
       const confidence = confidenceLabel(r);
-      for (const c of r.citations) cards.append(renderCard(c, turn, r.answerable, used.has(c.n) ? confidence : null));
+      const ordered = [...r.citations.filter((c) => used.has(c.n)), ...r.citations.filter((c) => !used.has(c.n))];
+      for (const c of ordered) {
+        const shown = { ...c, highlights: [...(c.highlights || []), ...(claimSpans.get(c.n) || [])] };
+        cards.append(renderCard(shown, turn, r.answerable, used.has(c.n) ? confidence : null, used.has(c.n)));
+      }
       reply.append(cards);
     }
 
@@ -605,18 +623,61 @@
     return el("div", { class: "related-block" }, el("p", { class: "label" }, "Related, but not an answer"), list);
   }
 
-  function renderCard(c, turn, answerable, confidence) {
+  // A letter's furniture at a passage's head: address lines down to the postcode, contact lines, the date, "Dear ...".
+  // The line shapes are index/ingest/letterhead.py's; the service trims furniture at a passage's edges, but a date
+  // line (kept: it answers "when was the letter sent?") can stand before the address.
+  const POSTCODE_END = /(?:^|[\s,])[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}$/;
+  const CONTACT_LINE = /^(?:[A-Za-z][A-Za-z ]{0,14}[.:]?\s+)?(?:\+?\(?\d[\d ()-]{5,}\d|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|(?:https?:\/\/|www\.)\S+)$/i;
+  const SALUTATION = /^Dear\s+\S[^.!?;:]{0,60},?$/;
+  const DATE_LINE = /^\d{1,2}(?:st|nd|rd|th)?\s+(?:january|february|march|april|may|june|july|august|september|october|november|december)\s+\d{4}$/i;
+  const FURNITURE = (line) => POSTCODE_END.test(line) || CONTACT_LINE.test(line) || SALUTATION.test(line) || DATE_LINE.test(line);
+
+  // Where a card's preview starts: after the last furniture line among the passage's leading short lines
+  // (presentation only: the citation's offsets stay as the service gave them)
+  function previewStart(text) {
+    let offset = 0;
+    let skipTo = 0;
+    let lines = 0;
+    for (const raw of text.split("\n")) {
+      const line = raw.trim();
+      const next = offset + raw.length + 1;
+      if (line) {
+        if (line.length > 80 || /[.!?]["”’')\]]*$/.test(line) || ++lines > 14) break;
+        if (FURNITURE(line)) skipTo = next;
+      }
+      offset = next;
+    }
+    if (skipTo >= text.length) return 0;
+    while (skipTo < text.length && /\s/.test(text[skipTo])) skipTo += 1;
+    return skipTo;
+  }
+
+  const PHONE = window.matchMedia ? window.matchMedia("(max-width: 599.98px)") : { matches: false };
+
+  function renderCard(c, turn, answerable, confidence, quoted) {
     const original = originalLink(c.doc_id);
     const passage = el("blockquote", { class: "passage" });
-    appendMarked(passage, c.text, c.start, c.highlights, "hl");
+    // never skip past a highlighted sentence: what the card is cited for stays on it
+    const firstMark = Math.min(c.text.length, ...(c.highlights || []).map((h) => Math.max(0, h.start - c.start)));
+    const from = Math.min(previewStart(c.text), firstMark);
+    if (from > 0) passage.append("… ");
+    appendMarked(passage, c.text.slice(from), c.start + from, c.highlights, "hl");
     const open = (event) => {
       if (event.type === "click" && window.getSelection && String(window.getSelection()) !== "") return; // let people select text
-      openDocument(c, event.currentTarget.closest(".card").querySelector(".card-title"), turn.id);
+      const card = event.currentTarget.closest(".card");
+      // on a phone an unquoted passage is one line: a tap on it unfolds it, the next (or one on the title) opens the document
+      if (PHONE.matches && card.classList.contains("folded") && !event.target.closest(".card-title")) {
+        card.classList.remove("folded");
+        return;
+      }
+      openDocument(c, card.querySelector(".card-title"), turn.id);
     };
-    const card = el("li", { class: answerable ? "card" : "card not-answer", id: `cite-${turn.id}-${c.n}`, onclick: open },
+    const classes = ["card", answerable ? null : "not-answer", quoted ? "quoted" : "folded"].filter(Boolean).join(" ");
+    const card = el("li", { class: classes, id: `cite-${turn.id}-${c.n}`, onclick: open },
       el("div", { class: "card-head" },
         el("span", { class: "card-n", "aria-hidden": "true" }, `[${c.n}]`),
         el("button", { type: "button", class: "card-title", "aria-label": `[${c.n}] ${c.title}: open the document at this passage` }, c.title)),
+      quoted ? el("p", { class: "card-quoted" }, el("span", { class: "badge quoted-badge" }, "quoted in the answer")) : null,
       el("p", { class: "card-meta" },
         ...sourceFacts(c),
         confidence ? " · " : null,
