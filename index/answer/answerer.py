@@ -18,7 +18,7 @@ from functools import cached_property, lru_cache
 import numpy as np
 
 from index.answer.access import EVERYTHING, Access, hidden_documents, restricted_view
-from index.answer.caveats import allowed_docs, newer_sources, reached_documents, with_conflicts
+from index.answer.caveats import allowed_docs, declined_with_disagreement, newer_sources, reached_documents, with_conflicts
 from index.answer.compose import Abstention, Answer, Citation, cite, compose
 from index.answer.confidence import ReplyFeatures, answer_supported, confidence
 from index.answer.constraints import initialisms
@@ -189,6 +189,7 @@ class QuestionAnswerer:
         # among the documents this question's retrieval reached (reached_documents says why)
         docs = reached_documents(scored, allowed_docs(self.index, filters))
         answer = with_conflicts(self.index, query, answer, ranked, scored, s.conflict_margin, docs)
+        answer = declined_with_disagreement(self.index, query, answer, ranked, scored, s.conflict_margin, docs)
         return replace(answer, newer=newer_sources(self.index, answer, docs), confidence=confidence(features), features=features)
 
     def _features(self, query: Query, relevance: float, chosen: list[ScoredSentence], grounding) -> ReplyFeatures:

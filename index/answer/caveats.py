@@ -34,6 +34,7 @@ class NewerSource:
 
 
 _YEAR_ONLY = re.compile(r"\b(?:what|which) year\b", re.I)
+_FIGURE_ASKED = re.compile(r"\b(?:what|which) (?:is|was|are|were) the (?:average|mean|median|number|rate|share|proportion)\b|\bwhat (?:share|proportion|percentage)\b", re.I)
 _MONTH_NAMED = re.compile(r"\b(?:january|february|march|april|may|june|july|august|september|october|november|december)\b", re.I)
 
 
@@ -41,8 +42,10 @@ def asked_kind(query: Query) -> str | None:
     """Which disagreements matter to a question: "date" when it asks when (to the month or finer: a
     question asking only the year is answered alike by every side of a month dispute), "figure" when it
     asks how many / how much / how long, None otherwise."""
-    if query.answer_type in (AnswerType.COUNT, AnswerType.AMOUNT, AnswerType.DURATION):
+    if query.answer_type in (AnswerType.COUNT, AnswerType.AMOUNT, AnswerType.DURATION, AnswerType.PERCENT):
         return "figure"
+    if _FIGURE_ASKED.search(query.text):
+        return "figure"  # "what is the average caseload ...?", "what share of the workforce ...?"
     if query.answer_type is AnswerType.DATE and not _YEAR_ONLY.search(query.text):
         return "date"
     if query.answer_type is None and len(_MONTH_NAMED.findall(query.text)) >= 2:
@@ -117,23 +120,36 @@ def _is_primary(index: InspectionIndex):
     return lambda c: index.documents.metadata(c.doc_id).kind in PRIMARY_KINDS
 
 
-def with_conflicts(
-    index: InspectionIndex,
-    query: Query,
-    answer: Answer,
-    ranked: list[RankedPassage],
-    scored: list[ScoredSentence],
-    margin: float,
-    docs: set[str],
-) -> Answer:
-    """`answer` with its conflicts among `docs` (`reached_documents`): every side cited, and the fixed sentence
-    naming them appended. An abstention is left as it is: "does not answer" and "sources disagree" cannot both be said."""
+def _authority_of(index: InspectionIndex):
+    return lambda c: index.documents.metadata(c.doc_id).authority
+
+
+def authorities_named(index: InspectionIndex, text: str, docs: set[str]) -> set[str]:
+    """The authorities of `docs` a question names ("When was Brackenridge judged inadequate?"), as whole words."""
+    held = {a for d in docs if (a := index.documents.metadata(d).authority)}
+    return {a for a in held if re.search(rf"(?<![\w-]){re.escape(a)}(?![\w-])", text, re.I)}
+
+
+def conflicts_for(
+    index: InspectionIndex, query: Query, scored: list[ScoredSentence], margin: float, docs: set[str]
+) -> list:
+    """The disagreements, of the kind the question asks (`asked_kind`), among the claims in play: within one authority
+    and one event only. A question naming an authority looks at that authority's documents alone; one naming none
+    looks at each authority apart (find_conflicts never pairs claims of two authorities)."""
     kind = asked_kind(query)
-    if not answer.answerable or kind is None:
-        return answer
-    conflicts = [c for c in find_conflicts(*claims_in_play(index, query, scored, margin, docs), _is_primary(index)) if c.kind == kind]
-    if not conflicts:
-        return answer
+    if kind is None:
+        return []
+    named = authorities_named(index, query.text, docs)
+    if named:
+        docs = {d for d in docs if index.documents.metadata(d).authority in named}
+        scored = [s for s in scored if s.sentence.doc_id in docs]
+    anchors, pool = claims_in_play(index, query, scored, margin, docs)
+    return [c for c in find_conflicts(anchors, pool, _is_primary(index), _authority_of(index)) if c.kind == kind]
+
+
+def _cited_with(index: InspectionIndex, query: Query, answer: Answer, ranked: list[RankedPassage], conflicts: list, text) -> Answer:
+    """`answer` citing every side of `conflicts` (a side no ranked passage holds cited after the others), its text
+    made by `text(ending)` from the fixed disagreement sentence."""
     ranked = list(ranked)
     citing: dict[int, int] = {}  # sentence id -> the first citation whose passage holds it
 
@@ -161,7 +177,47 @@ def with_conflicts(
                 marker(claim)
     extra = cite(index, ranked[len(answer.citations):])
     added = tuple(dataclasses.replace(c, n=len(answer.citations) + i, for_disagreement=True) for i, c in enumerate(extra, 1))
-    return dataclasses.replace(answer, answer=f"{answer.answer} {ending}", citations=answer.citations + added, conflicts=tuple(conflicts))
+    return dataclasses.replace(answer, answer=text(ending), citations=answer.citations + added, conflicts=tuple(conflicts))
+
+
+def with_conflicts(
+    index: InspectionIndex,
+    query: Query,
+    answer: Answer,
+    ranked: list[RankedPassage],
+    scored: list[ScoredSentence],
+    margin: float,
+    docs: set[str],
+) -> Answer:
+    """`answer` with its conflicts among `docs` (`reached_documents`): every side cited, and the fixed sentence
+    naming them appended. An abstention is left as it is here (`declined_with_disagreement` speaks for it)."""
+    if not answer.answerable:
+        return answer
+    conflicts = conflicts_for(index, query, scored, margin, docs)
+    if not conflicts:
+        return answer
+    return _cited_with(index, query, answer, ranked, conflicts, lambda ending: f"{answer.answer} {ending}")
+
+
+def declined_with_disagreement(
+    index: InspectionIndex,
+    query: Query,
+    answer: Answer,
+    ranked: list[RankedPassage],
+    scored: list[ScoredSentence],
+    margin: float,
+    docs: set[str],
+) -> Answer:
+    """A declined `answer` whose closest passages disagree on the date or figure asked: its text becomes the fixed
+    sentence naming the disagreement ("Sources disagree on the date: June 2018 [1], May 2018 [2].") in place of the
+    bare decline, its sides cited and `conflicts` filled; it stays declined (answerable false, the abstention kept).
+    Any other answer is returned as it is."""
+    if answer.answerable or answer.conflicts:
+        return answer
+    conflicts = conflicts_for(index, query, scored, margin, docs)
+    if not conflicts:
+        return answer
+    return _cited_with(index, query, answer, ranked, conflicts, lambda ending: ending)
 
 
 def newer_sources(index: InspectionIndex, answer: Answer, docs: set[str]) -> tuple[NewerSource, ...]:
