@@ -85,13 +85,21 @@ def claims_in_play(
     if keys:
         # a question naming its event: a top sentence's date of some other event is not what it asks
         # ("the third monitoring visit since ... the inspection in July 2018" for "when were the monitoring visits?")
-        top = [c for c in top if any(same_event(c.about, k) for k in keys)]
+        # a figure's measure key holds the event word ("average caseload personal advisers" is about "caseload")
+        top = [c for c in top if any(same_event(c.about, k) or _measures(c, k) for k in keys)]
     anchors = top + anchors_for(keys, years_named(query.text), retrieved)
     seen = {(c.sentence_id, c.value_start) for c in retrieved}
     # a date clashes, or sides with one, only in its own year (conflicts.py): other years' dates are not made
     years = {a.year for a in anchors if a.kind == "date" and a.year is not None}
     rest = [c for c in claims_on(index, {a.about for a in anchors}, docs, years) if (c.sentence_id, c.value_start) not in seen]
     return anchors, retrieved + rest
+
+
+def _measures(claim: Claim, key: str) -> bool:
+    """A figure claim whose measure (index.build.claims.measure_key) names the one-word event key `key`."""
+    if claim.kind != "figure" or " " in key:
+        return False
+    return key.rstrip("s") in {w.rstrip("s") for w in claim.about.split()}
 
 
 def claims_on(index: InspectionIndex, keys: set[str], docs: set[str], date_years: set[int] | None = None) -> list[Claim]:
