@@ -50,7 +50,7 @@ def _cmd_add(args: argparse.Namespace) -> int:
     from index.ingest.manage import Overrides, add_documents
 
     settings = _settings(args)
-    overrides = Overrides(args.title, args.published, args.kind, args.publisher, args.doc_id, access=tuple(args.access or ()), url=args.url)
+    overrides = Overrides(args.title, args.published, args.kind, args.publisher, args.doc_id, access=tuple(args.access or ()), url=args.url, authority=args.authority)
     plan = add_documents(settings.corpus_dir, args.paths, overrides, _rebuilder(settings), settings.ocr_reader)
     for outcome in plan.outcomes:
         stream = sys.stderr if outcome.status == "failed" else sys.stdout
@@ -128,6 +128,11 @@ def register(commands) -> None:
         action="append",
         metavar="GROUP",
         help="only callers in GROUP may see the document (repeatable: any of the groups); default: everyone allowed on the service",
+    )
+    add.add_argument(
+        "--authority",
+        help="the local authority the documents are about, e.g. Wakefield (default: found from each document's text: "
+        "a letter's addressee block, else the council it names most)",
     )
     add.add_argument("--url", type=_url, help="where the document was published, http:// or https:// (one file only); shown as 'Original' on the chat page")
     _common(add)

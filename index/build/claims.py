@@ -418,7 +418,8 @@ def sentence_claims(sentence_id: int, doc_id: str, start: int, text: str, ref: t
             else:
                 # a count, share or sum is about the measure its clause names ("children in care" is not "children
                 # subject to a child protection plan"), falling back to what is counted
-                number_end = lo + len(re.match(r"£?\s?[\d,.]+(?:\s?(?:m|bn|k|million|billion)\b)?|\w+", text[lo:hi]).group())
+                # a count's own words after its number ("children" of "486 children in care") are part of what it measures
+                number_end = lo + len(re.match(r"[\d,.]+|\w+", text[lo:hi]).group()) if r["grain"] == "count" else hi
                 about = measure_key(text, lo, hi, number_end, r["grain"] == "money") or (r["unit"] if r["grain"] == "count" else _after_of(text, hi)) or about
             value = value_shown("figure", "stated", r["approximate"], text[lo:hi])
             claims.append(Claim(
