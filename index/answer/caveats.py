@@ -225,7 +225,7 @@ def declined_with_disagreement(
     conflicts = conflicts_for(index, query, scored, margin, docs)
     if not conflicts:
         return answer
-    return _cited_with(index, query, answer, ranked, conflicts, lambda ending: ending)
+    return _cited_with(index, query, answer, ranked, conflicts, lambda ending: f"{answer.answer} {ending}")
 
 
 def newer_sources(index: InspectionIndex, answer: Answer, docs: set[str]) -> tuple[NewerSource, ...]:
