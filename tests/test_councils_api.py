@@ -12,7 +12,7 @@ from service.config import ServiceSettings
 
 
 @pytest.fixture(scope="module")
-def councils(tmp_path_factory, encoder):
+def councils_app(tmp_path_factory, encoder):
     from service.main import create_app
 
     work = tmp_path_factory.mktemp("councils")
@@ -21,7 +21,12 @@ def councils(tmp_path_factory, encoder):
         audit_db=work / "audit.sqlite3", keys_file=work / "api-keys.json", auth="off", rate_limit_per_minute=0,
     )
     build_index(settings, encoder)
-    with TestClient(create_app(settings, encoder)) as client:
+    return create_app(settings, encoder)
+
+
+@pytest.fixture(scope="module")
+def councils(councils_app):
+    with TestClient(councils_app) as client:
         yield client
 
 
@@ -84,3 +89,33 @@ def test_the_timeline_per_authority(councils):
     for e in everything:
         assert all(s["authority"] == e["authority"] for s in e["agree"] + e["disagree"])
     assert councils.get("/timeline", params={"authority": "Leeds"}).status_code == 422
+
+
+def test_the_chat_page_filters_by_authority_shows_it_on_cards_and_groups_the_timeline(councils_app):
+    from browser_helpers import chromium
+    from conftest import LiveServer
+
+    with chromium() as browser, LiveServer(councils_app) as server:
+        page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+        page.set_default_timeout(60_000)
+        errors = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.goto(server.url + "/")
+        page.wait_for_selector("html[data-ready=true]")
+        # the filters list the councils with how many documents each has
+        page.locator("#filters summary").click()
+        page.locator("#filter-authorities label").first.wait_for()
+        labels = page.locator("#filter-authorities label").all_inner_texts()
+        assert labels == ["Wakefield (5)", "Brackenridge (3)", "Northmoor (2)"]
+        # the whole timeline: one section per council, each under its name
+        page.locator("#show-timeline").click()
+        page.locator("#timeline .tl-authority").first.wait_for()
+        assert sorted(page.locator("#timeline .tl-authority h3").all_inner_texts()) == ["Brackenridge", "Northmoor", "Wakefield"]
+        # asked with Northmoor ticked: every card names Northmoor
+        page.locator("#filter-authorities label", has_text="Northmoor").click()
+        page.locator("#question").fill("What is the average caseload of personal advisers?")
+        page.locator("#question").press("Enter")
+        page.locator(".turn .card").first.wait_for()
+        facts = page.locator(".turn .card .authority").all_inner_texts()
+        assert facts and set(facts) == {"Northmoor"}
+        assert errors == []
