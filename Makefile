@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install vendor index run run-pg test fuzz eval confidence load bench bench-scale bench-followup clean
+.PHONY: install vendor index run run-pg test fuzz eval eval-councils confidence load bench bench-scale bench-followup clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -67,6 +67,10 @@ run-pg: $(STAMP)
 
 # ratios of service time to raw encoder time, build/start-up/memory, local vs Ray build encoding, and the
 # 100k scale set with pgvector vs FAISS (< 15 min)
+# conflicts on a corpus of three councils: the seed corpus beside eval/fixtures/councils (eval/README.md)
+eval-councils: $(STAMP)
+	$(PY) -m eval.councils --out eval/out/councils
+
 bench: $(STAMP)
 	$(PY) -m bench
 
