@@ -160,8 +160,9 @@ def test_figure_conflicts_pair_one_measure_of_one_authority_and_period_only():
     found = find_conflicts([letter], [letter, news, other_council, last_year], lambda c: c.doc_id == "b-letter", lambda c: authority(c.doc_id))
     # 21 against 27, the letter first; Northmoor's 17 and last year's 30 are other figures, not another side
     assert [[c.value for c in side] for conflict in found for side in conflict.sides] == [["21"], ["27"]]
-    # with no authority known for either document, nothing is paired
-    assert find_conflicts([letter], [letter, news], authority_of=lambda c: None) == []
+    # a document whose authority is not known is never paired with one whose authority is
+    assert find_conflicts([letter], [letter, news], authority_of=lambda c: None if c.doc_id == "b-news" else "Brackenridge") == []
+    assert len(find_conflicts([letter], [letter, news], authority_of=lambda c: None)) == 1  # nothing known: compared as before
     # a measure said in most of the same words is the same measure; another measure of the same noun is not
     assert same_event("average caseload personal advisers", "average caseload of personal advisers".replace(" of", ""))
     assert not same_event("children care", "children subject child protection plan")

@@ -96,13 +96,16 @@ def anchors_for(question_keys: set[str], question_years: set[int], claims: list[
     ]
 
 
-def find_conflicts(anchors: list[Claim], pool: list[Claim], is_primary=lambda c: False, authority_of=lambda c: "") -> list[Conflict]:
+def find_conflicts(anchors: list[Claim], pool: list[Claim], is_primary=lambda c: False, authority_of=lambda c: None) -> list[Conflict]:
     """The disagreements of `anchors` (claims the answer is about) with `pool` (every claim retrieved).
 
     Each conflict groups the clashing claims by value; the group holding a primary source comes
     first, then groups in the order their first claim appears in the pool. Claims of the same value as
     a side join it; a claim that clashes with nothing is left out even when it shares the key (a
-    coarser date agrees with every side).
+    coarser date agrees with every side). Claims are paired only within one authority (`authority_of(claim)`,
+    its document's: another council's inspection in the same month is another event). Documents whose
+    authority was not found (None) are paired with each other only, never with a named one: a corpus that
+    names no council is compared as it always was.
     """
     conflicts: list[Conflict] = []
     order = {id(c): i for i, c in enumerate(pool)}
@@ -115,8 +118,6 @@ def find_conflicts(anchors: list[Claim], pool: list[Claim], is_primary=lambda c:
         if ident(a) in used:
             continue
         own = authority_of(a)
-        if own is None:
-            continue
         partners = [b for b in pool if ident(b) not in used and authority_of(b) == own and clash(a, b)]
         if not partners:
             continue

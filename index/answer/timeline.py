@@ -72,8 +72,7 @@ def build_timeline(index: InspectionIndex, claims: list[Claim], among: list[Clai
     for group in groups.values():
         group.sort(key=lambda c: (not primary(c), c.doc_id, c.start))
         head = group[0]
-        # a document with no authority found is compared with nothing but its own group
-        same = others.get(authority(head), []) if authority(head) is not None else []
+        same = others.get(authority(head), [])  # documents with no authority found only with each other
         # other documents only, one sentence each: a source agrees or disagrees once
         agree = _one_per_document([c for c in group[1:] + [c for c in same if _compatible(head, c)]], head.doc_id)
         disagree = _one_per_document([c for c in same if clash(head, c)], head.doc_id)

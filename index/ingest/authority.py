@@ -8,7 +8,8 @@ Pure: text in, (authority, how) out. Tried in order, the first that finds a name
 3. `services-mention`: the place whose children's services the text names most often ("Wakefield's
    children's services", "children's services in Wakefield", "Monitoring visit of Wakefield children's ...").
 `documents.yaml` (or `inspectqa corpus add --authority`) sets it outright (`documents.yaml`); with none of
-these the authority is None (`not-found`), and such a document is compared with no other in a conflict.
+these the authority is None (`not-found`): such documents are compared with each other only, never with a
+document whose authority is known.
 No list of place names is used: the name is the words the document puts before "Council" or "children's services".
 """
 
@@ -62,6 +63,3 @@ def find_authority(text: str) -> tuple[str | None, str]:
     return None, "not-found"
 
 
-def same_authority(a: str | None, b: str | None) -> bool:
-    """Two documents' claims may be compared: both name the same authority (a document with none is compared with none)."""
-    return a is not None and a == b
