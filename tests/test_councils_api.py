@@ -119,3 +119,10 @@ def test_the_chat_page_filters_by_authority_shows_it_on_cards_and_groups_the_tim
         facts = page.locator(".turn .card .authority").all_inner_texts()
         assert facts and set(facts) == {"Northmoor"}
         assert errors == []
+
+
+def test_newer_material_is_of_the_same_council(councils):
+    body = councils.post("/ask", json={"question": "When was the monitoring visit to Brackenridge?"}).json()
+    authority = {d["doc_id"]: d["authority"] for d in councils.get("/documents").json()}
+    first = authority[body["citations"][0]["doc_id"]]
+    assert all(authority[n["doc_id"]] == first for n in body["newer"])

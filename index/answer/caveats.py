@@ -229,8 +229,8 @@ def declined_with_disagreement(
 
 
 def newer_sources(index: InspectionIndex, answer: Answer, docs: set[str]) -> tuple[NewerSource, ...]:
-    """Dated documents of `docs` (`reached_documents`) newer than the first citation's that speak of the same event
-    or measure (one sentence each)."""
+    """Dated documents of `docs` (`reached_documents`) about the first citation's authority, newer than it, that speak
+    of the same event or measure (one sentence each)."""
     if not answer.citations:
         return ()
     first = answer.citations[0]
@@ -251,7 +251,9 @@ def newer_sources(index: InspectionIndex, answer: Answer, docs: set[str]) -> tup
         return any(c.kind == e.kind and same_event(c.about, e.about) and (c.kind == "figure" or c.year == e.year) for e in events)
 
     found: dict[str, NewerSource] = {}
-    newer = {d for d in docs if (p := index.documents.metadata(d).published) is not None and p > published}
+    # of the same authority: another council's later letter is not newer material on this council's event
+    own = index.documents.metadata(first.passage.doc_id).authority
+    newer = {d for d in docs if (m := index.documents.metadata(d)).published is not None and m.published > published and m.authority == own}
     # in document order, so each newer document is represented by its first sentence on the event
     years = {e.year for e in events if e.kind == "date"}
     for claim in sorted(claims_on(index, {e.about for e in events}, newer, years), key=lambda c: c.sentence_id):
