@@ -122,7 +122,8 @@ def test_the_chat_page_filters_by_authority_shows_it_on_cards_and_groups_the_tim
 
 
 def test_newer_material_is_of_the_same_council(councils):
-    body = councils.post("/ask", json={"question": "When was the monitoring visit to Brackenridge?"}).json()
-    authority = {d["doc_id"]: d["authority"] for d in councils.get("/documents").json()}
-    first = authority[body["citations"][0]["doc_id"]]
-    assert all(authority[n["doc_id"]] == first for n in body["newer"])
+    # Brackenridge's letter of December 2019 is newer than Wakefield's of November 2019 and speaks of a 2019 monitoring
+    # visit too: it is not newer material on Wakefield's visit
+    body = councils.post("/ask", json={"question": "What were the dates of the monitoring visit to Wakefield in October 2019?"}).json()
+    assert body["citations"][0]["authority"] == "Wakefield"
+    assert not [n["doc_id"] for n in body["newer"] if n["doc_id"].startswith("brackenridge-")]
