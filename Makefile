@@ -6,12 +6,15 @@ STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install vendor index run run-pg test fuzz eval eval-councils confidence load bench bench-scale bench-followup clean
+.PHONY: install vendor index run run-pg test fuzz eval eval-councils train-answerer load bench bench-scale bench-followup clean
 
 $(STAMP): pyproject.toml
+	@echo "install 1/4: a virtual environment in $(VENV)"
 	$(PYTHON) -m venv $(VENV)
 	# the CPU build of torch, first and pinned: left to pip, torch resolves to a CUDA build of several GB
+	@echo "install 2/4: torch (CPU build, about 200 MB; the longest step from an empty pip cache)"
 	$(PY) -m pip install --quiet torch==2.13.0
+	@echo "install 3/4: the service, its model and the test tools (pip, about 100 packages)"
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
@@ -22,6 +25,7 @@ install: $(STAMP) vendor
 PDFJS_DIR := service/static/vendor/pdfjs
 PDFJS := $(PDFJS_DIR)/pdf.min.mjs
 $(PDFJS): package.json package-lock.json
+	@echo "install 4/4: pdf.js for the chat page's PDF view (npm)"
 	npm ci --omit=optional --no-audit --no-fund
 	rm -rf $(PDFJS_DIR) && mkdir -p $(PDFJS_DIR)
 	cp node_modules/pdfjs-dist/build/pdf.min.mjs node_modules/pdfjs-dist/build/pdf.worker.min.mjs node_modules/pdfjs-dist/LICENSE $(PDFJS_DIR)/
@@ -38,14 +42,15 @@ run: index vendor
 
 # the dev and held-out sets through ours and both baselines, held against their floors (eval/README.md)
 eval: index
-	$(VENV)/bin/inspectqa eval --questions eval/gold/dev_questions.jsonl --floors
-	$(VENV)/bin/inspectqa eval --questions eval/gold/heldout_questions.jsonl --floors eval/floors_heldout.json --out eval/out/heldout
+	$(VENV)/bin/inspectqa eval --questions eval/gold/dev_questions.jsonl --floors --ablation
+	$(VENV)/bin/inspectqa eval --questions eval/gold/heldout_questions.jsonl --floors eval/floors_heldout.json --out eval/out/heldout --ablation
 	$(VENV)/bin/inspectqa eval --conversations eval/gold/conversations.jsonl --out eval/out/conversations
 
-# refit the answer gate and the confidence model on the dev set (never the held-out set) after a ranking change
-confidence: index
+# refit the answer model (index/answer/answer_model.json) on the dev set (never the held-out set) after a ranking
+# or feature change; scikit-learn is needed for this only
+train-answerer: index
 	$(PY) -m pip install --quiet -e '.[train]'
-	$(PY) -m eval.train_confidence
+	$(PY) -m eval.train_answerer
 
 # 50 clients x 30 s against /ask on a server it starts on 127.0.0.1 and stops
 load: index
@@ -58,21 +63,24 @@ test: $(STAMP) vendor
 
 # schemathesis over the whole schema with more cases per operation than `make test` (prints the request count)
 fuzz: $(STAMP)
-	INSPECTQA_FUZZ_EXAMPLES=$${INSPECTQA_FUZZ_EXAMPLES:-80} $(PY) -m pytest tests/test_ops_schema.py -s -q
+	INSPECTQA_FUZZ_EXAMPLES=$${INSPECTQA_FUZZ_EXAMPLES:-80} INSPECTQA_FUZZ_ADMIN_EXAMPLES=$${INSPECTQA_FUZZ_ADMIN_EXAMPLES:-200} \
+		$(PY) -m pytest tests/test_ops_schema.py -s -q
 
 # the service on PostgreSQL + pgvector: an embedded server under var/pgdata unless INSPECTQA_DATABASE_URL is set
 run-pg: $(STAMP)
 	INSPECTQA_VECTOR_STORE=pgvector $(VENV)/bin/inspectqa index build
 	INSPECTQA_VECTOR_STORE=pgvector INSPECTQA_AUTH=$${INSPECTQA_AUTH:-off} $(VENV)/bin/inspectqa serve --host 127.0.0.1 --port 8000
 
-# ratios of service time to raw encoder time, build/start-up/memory, local vs Ray build encoding, and the
-# 100k scale set with pgvector vs FAISS (< 15 min)
 # conflicts on a corpus of three councils: the seed corpus beside eval/fixtures/councils (eval/README.md)
 eval-councils: $(STAMP)
 	$(PY) -m eval.councils --out eval/out/councils
 
+# ratios of service time to raw encoder time, build/start-up/memory, local vs Ray build encoding, and the
+# 100k scale set with pgvector vs FAISS (< 15 min); then one served process through 30 upload/removal rebuilds,
+# its RSS before and after beside a fresh process's (~3 min)
 bench: $(STAMP)
 	$(PY) -m bench
+	$(PY) -m bench.rebuilds --cycles 15
 
 # the one-million-passage ANN + BM25 set, then the whole service (inspectqa serve, 1,000 asks) at 100k and
 # 1M passages (~1 h on 2 cores, ~20 GiB of disk under var/bench); run niced on a shared machine

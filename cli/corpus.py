@@ -39,6 +39,61 @@ def _rebuilder(settings: Settings):
     return rebuild
 
 
+_STAGES = {"queued": 0, "extracting": 1, "building": 3, "loading": 9, "published": 10, "failed": 10}
+
+
+def _bar(stage: str) -> None:
+    """One line per stage of the change on stderr, as a bar: [###-------] building."""
+    filled = _STAGES.get(stage, 0)
+    end = "\n" if stage in ("published", "failed") or not sys.stderr.isatty() else "\r"
+    print(f"[{'#' * filled}{'-' * (10 - filled)}] {stage:<10}", end=end, file=sys.stderr, flush=True)
+
+
+def _jobs_folder(settings) -> Path:
+    return settings.jobs_folder
+
+
+def _tracked(settings, args, kind: str):
+    """The progress callback of this change: the bar, and the job record when run as `--no-wait`'s background job."""
+    if not args.job_id:
+        return _bar, lambda **fields: None
+    import dataclasses
+    import os
+
+    from service.jobs import PROGRESS, Job, read_record, write_record
+
+    folder = _jobs_folder(settings)
+    job = read_record(folder, args.job_id) or Job(job_id=args.job_id, kind=kind)
+    job = dataclasses.replace(job, pid=os.getpid())
+    write_record(folder, job)
+
+    def update(**fields) -> None:
+        nonlocal job
+        if "state" in fields:
+            fields.setdefault("progress", PROGRESS[fields["state"]])
+        job = dataclasses.replace(job, updated_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds"), **fields)
+        write_record(folder, job)
+
+    return (lambda stage: update(state="loading" if stage == "published" else stage)), update
+
+
+def _in_background(settings, args, kind: str, doc_id: str | None) -> int:
+    """--no-wait: record a queued job, run this same command as a detached process that keeps the record, print the id."""
+    import subprocess
+
+    from service.jobs import Job, new_job_id, write_record
+
+    job = Job(job_id=new_job_id(), kind=kind, doc_id=doc_id)
+    folder = _jobs_folder(settings)
+    write_record(folder, job)
+    argv = [a for a in args.argv if a != "--no-wait"] + ["--job-id", job.job_id, "--wait", "0"]
+    with (folder / f"{job.job_id}.log").open("w", encoding="utf-8") as log:
+        subprocess.Popen([sys.executable, "-m", "cli", *argv], stdout=log, stderr=log, stdin=subprocess.DEVNULL, start_new_session=True)
+    print(job.job_id)
+    print(f"queued; 'inspectqa corpus job {job.job_id}' shows its state (log: {folder / (job.job_id + '.log')})", file=sys.stderr)
+    return 0
+
+
 def _iso_date(value: str) -> dt.date:
     try:
         return dt.date.fromisoformat(value)
@@ -51,10 +106,27 @@ def _cmd_add(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     overrides = Overrides(args.title, args.published, args.kind, args.publisher, args.doc_id, access=tuple(args.access or ()), url=args.url, authority=args.authority)
-    plan = add_documents(settings.corpus_dir, args.paths, overrides, _rebuilder(settings), settings.ocr_reader)
+    if problems := overrides.problems():
+        print(f"error: {'; '.join(problems)}", file=sys.stderr)
+        return 2
+    if args.no_wait:
+        return _in_background(settings, args, "add", args.doc_id)
+    progress, update = _tracked(settings, args, "add")
+    try:
+        plan = add_documents(
+            settings.corpus_dir, args.paths, overrides, _rebuilder(settings), settings.ocr_reader, progress=progress, job_id=args.job_id, index_dir=settings.index_dir
+        )
+    except Exception as exc:
+        update(state="failed", code=exc.__class__.__name__, reason=str(exc))
+        raise
     for outcome in plan.outcomes:
         stream = sys.stderr if outcome.status == "failed" else sys.stdout
         print(f"{outcome.status}: {outcome.message}", file=stream)
+    failed = [o for o in plan.outcomes if o.status != "added"]
+    if plan.entries:
+        update(state="published", doc_id=plan.entries[0]["doc_id"], document=plan.entries[0])
+    else:
+        update(state="failed", code=failed[0].status if failed else "nothing", reason="; ".join(o.message for o in failed) or "nothing to add")
     if plan.entries:
         report_pickup(settings, args.wait)
     return 1 if plan.failed else 0
@@ -72,10 +144,56 @@ def _cmd_remove(args: argparse.Namespace) -> int:
     from index.ingest.manage import remove_document
 
     settings = _settings(args)
-    entry = remove_document(settings.corpus_dir, args.doc_id, _rebuilder(settings))
+    if args.no_wait:
+        return _in_background(settings, args, "remove", args.doc_id)
+    progress, update = _tracked(settings, args, "remove")
+    try:
+        entry = remove_document(settings.corpus_dir, args.doc_id, _rebuilder(settings), progress=progress, job_id=args.job_id, index_dir=settings.index_dir)
+    except Exception as exc:
+        update(state="failed", code=exc.__class__.__name__, reason=str(exc))
+        raise
+    update(state="published", doc_id=entry["doc_id"])
     print(f"removed {entry['doc_id']} ({entry['file']})")
     report_pickup(settings, args.wait)
     return 0
+
+
+def _process_alive(pid: int) -> bool:
+    import os
+
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass
+    return True
+
+
+def _cmd_job(args: argparse.Namespace) -> int:
+    """A corpus-change job's state (from `--no-wait` or an upload); with --follow, a bar until it ends."""
+    import time
+
+    from service.jobs import read_record
+
+    folder = _jobs_folder(_settings(args))
+    while True:
+        job = read_record(folder, args.job_id)
+        if job is None:
+            print(f"error: no job {args.job_id!r} in {folder}", file=sys.stderr)
+            return 2
+        if not args.follow or job.finished:
+            break
+        if job.pid and not _process_alive(job.pid):
+            print(f"{job.job_id}\t{job.kind}\tfailed\t{job.doc_id or '-'}\tthe process making the change (pid {job.pid}) stopped; "
+                  "the next corpus change settles what it left", file=sys.stderr)  # fmt: skip
+            return 1
+        _bar(job.state)
+        time.sleep(0.5)
+    if args.follow:
+        _bar(job.state)
+    print(f"{job.job_id}\t{job.kind}\t{job.state}\t{job.doc_id or '-'}\t{job.reason or ''}".rstrip())
+    return 1 if job.state == "failed" else 0
 
 
 def _url(value: str) -> str:
@@ -95,6 +213,11 @@ def _common(parser: argparse.ArgumentParser, changes: bool = True) -> None:
             "--wait", type=float, default=PICKUP_WAIT_SECONDS, metavar="SECONDS",
             help=f"wait up to this long for running services to pick up the new index and say which did (default: {PICKUP_WAIT_SECONDS:g}; 0: do not wait)",
         )  # fmt: skip
+        parser.add_argument(
+            "--no-wait", action="store_true",
+            help="print a job id at once and make the change in the background; 'inspectqa corpus job ID' shows its state",
+        )  # fmt: skip
+        parser.add_argument("--job-id", help=argparse.SUPPRESS)  # set by --no-wait for the background process
     else:
         parser.add_argument("--index", type=Path, help="not used: list reads documents.yaml only (accepted so add, list and remove take the same flags)")
 
@@ -150,3 +273,14 @@ def register(commands) -> None:
     remove.add_argument("doc_id")
     _common(remove)
     remove.set_defaults(func=_cmd_remove)
+
+    job = sub.add_parser(
+        "job", help="the state of a corpus change run with --no-wait (or uploaded)",
+        description="Print a corpus-change job: id, add/remove, state (queued, extracting, building, loading, published, failed), doc_id, "
+        "and why it failed. Exit code 1 when it failed.",
+    )  # fmt: skip
+    job.add_argument("job_id")
+    job.add_argument("--follow", action="store_true", help="show a progress bar until the job is published or failed")
+    job.add_argument("--corpus", type=Path, help=argparse.SUPPRESS)
+    job.add_argument("--index", type=Path, help="index folder whose jobs folder to read (default: INSPECTQA_INDEX_DIR or ./var/index)")
+    job.set_defaults(func=_cmd_job)

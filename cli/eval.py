@@ -19,6 +19,11 @@ SYSTEMS = ("ours", "naive", "bm25")
 DEFAULT_OUT = PROJECT_ROOT / "eval" / "out"
 # settings a --config may not set: the harness decides where each variant's index lives
 _NOT_CONFIGURABLE = {"index_dir", "host", "port"}
+# settings that change how an answer is decided, not what the index holds: a variant with only these shares the index
+ANSWER_TIME_SETTINGS = {
+    "answer_checks_off", "answer_threshold", "abstain_threshold", "abstain_boilerplate_margin", "answer_sentences",
+    "answer_max_chars", "top_k", "candidates", "rrf_k", "conflict_margin", "distinct_citations",
+}
 
 
 @dataclass(frozen=True)
@@ -122,11 +127,14 @@ class _Lab:
         return QuestionAnswerer(index, self.encoder_for(settings), settings)
 
     def config_index(self, config: Config, slot: int):
-        """A fresh index for `config`, seeded with the base index so unchanged texts are not re-encoded."""
+        """A fresh index for `config`, seeded with the base index so unchanged texts are not re-encoded; the base
+        index itself when `config` changes only how answers are decided."""
         from index.build.builder import build_index
         from index.build.store import load_index
 
         base_settings, base = self.base_index()
+        if set(config.overrides) <= ANSWER_TIME_SETTINGS:
+            return apply_config(base_settings, config, base_settings.index_dir), base
         folder = self.work / f"config-{slot}"
         folder.mkdir(parents=True)
         settings = apply_config(base_settings, config, folder / "index")
@@ -173,6 +181,8 @@ def command_line(args: argparse.Namespace) -> str:
     parts = ["inspectqa", "eval", "--questions", str(args.questions), "--top-k", str(args.top_k), "--systems", ",".join(args.systems)]
     for text in args.config or []:
         parts += ["--config", text]
+    if getattr(args, "ablation", False):
+        parts += ["--ablation"]
     if args.url:
         parts += ["--url", args.url]
     parts += ["--out", str(args.out)]
@@ -197,6 +207,10 @@ def run(args: argparse.Namespace, settings: Settings | None = None, encoder=None
     settings = settings or get_settings()
     gate = _floors_for(args) if args.floors else None
     configs = [parse_config(text) for text in args.config or []]
+    if getattr(args, "ablation", False):  # each reason to decline switched off in turn
+        from index.answer.policy import CHECKS
+
+        configs += [parse_config(f"answer_checks_off={name}") for name in CHECKS]
     for config in configs:
         apply_config(settings, config, settings.index_dir)  # a bad value fails now, not after minutes of index building
     if len({c.name for c in configs}) != len(configs):
@@ -346,6 +360,12 @@ def register(subparsers) -> None:
         metavar="FILE",
         help="after the run, exit 1 if a figure of 'ours' is below its floor in FILE (default eval/floors.json), "
         "the quality gate `make test` runs",
+    )
+    cmd.add_argument(
+        "--ablation",
+        action="store_true",
+        help="also run our pipeline once with each reason to decline (index/answer/policy.py CHECKS) switched off, "
+        "one system per check: what each adds (the ablation table)",
     )
     cmd.add_argument("--quiet", action="store_true", help="no progress bar or build messages")
     cmd.add_argument(

@@ -19,6 +19,10 @@ def _build(args: argparse.Namespace) -> int:
     settings = settings_for(args)
     # no corpus add/remove (CLI or upload) may change documents.yaml between reading it and swapping the build in
     with corpus_lock(settings.corpus_dir):
+        from index.ingest.journal import recover
+
+        if recovery := recover(settings.corpus_dir, settings.index_dir):  # a change a dead process left, settled first
+            print(recovery.message, file=sys.stderr)
         documents = load_corpus(settings.corpus_dir, ocr=settings.ocr_reader)  # extracted and cleaned once, for the check and the build
         if not args.force and index_is_current(settings, documents):
             print(f"index at {settings.index_dir} is up to date (use --force to rebuild)")
@@ -60,6 +64,13 @@ def _status(args: argparse.Namespace) -> int:
             )
     except CorpusError as exc:
         problems.append(f"the corpus cannot be read, so it cannot be compared with the index: {exc}")
+    from index.ingest.journal import pending
+
+    if change := pending(settings.corpus_dir):
+        problems.append(
+            f"an unfinished corpus change: {change.describe()}; the next corpus change, 'inspectqa index build' "
+            "or a service start finishes it or rolls it back (whichever matches the published index)"
+        )
     for problem in problems:
         print(problem, file=sys.stderr)
     current = index_pointer(settings.index_dir)

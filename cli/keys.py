@@ -55,6 +55,7 @@ ADMIN_ROUTES = (
     "POST /admin/reload",
     "POST /admin/documents (upload a document)",
     "DELETE /admin/documents/{doc_id}",
+    "GET /admin/jobs/{job_id}",
     "GET /admin/audit",
     "GET /admin/feedback/export",
 )

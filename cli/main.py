@@ -59,6 +59,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)  # as given: `corpus add --no-wait` runs itself again in the background
     configure_logging(args.verbose)
     try:
         return args.func(args)

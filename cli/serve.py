@@ -45,11 +45,9 @@ def _serve(args: argparse.Namespace) -> int:
     settings = settings.model_copy(update={"host": host, "port": port})  # where it listens, for the heartbeat the CLI reads
 
     from service.main import create_app
+    from service.server import server_config
 
-    # proxy_headers off: the peer address must be the real one, since trusted_proxies is checked against it;
-    # access_log off: the service writes its own access line, with the request id;
-    # keep-alive longer than a reverse proxy's idle timeout (nginx: 60 s), so the proxy, not us, closes idle connections
-    uvicorn.run(create_app(settings), host=host, port=port, log_config=None, access_log=False, proxy_headers=False, timeout_keep_alive=75)
+    uvicorn.Server(server_config(create_app(settings), settings, host, port)).run()
     return 0
 
 
@@ -57,7 +55,7 @@ def register(commands) -> None:
     serve = commands.add_parser(
         "serve",
         help="serve the HTTP API",
-        description="Serve the HTTP API (docs at /docs). The model and index load once at start.",
+        description="Serve the HTTP API and the chat page (at /; the API described at /openapi.json). The model and index load once at start.",
         epilog=EPILOG,
     )
     serve.add_argument("--host", help="address to bind (default: INSPECTQA_HOST or 127.0.0.1)")

@@ -36,6 +36,7 @@ class Judgement:
     confidence: float | None = None
     answer_sentences: int = 0  # sentences in the answer (the top passage counts as one for a system without answers)
     answer_sentences_supported: int = 0  # of those, sentences holding a gold quote or a labelled supporting sentence
+    first_sentence_hit: bool | None = None  # the answer's first quoted sentence holds (or is most of) a gold quote
 
 
 def hit_at(ranks: Sequence[Rank], k: int) -> float | None:
@@ -179,6 +180,9 @@ def reply_right(j: "Judgement") -> bool:
 
 FIGURES = (
     "questions",
+    "fully_right",
+    "first_sentence_right",
+    "answerable_declined",
     "hit@1",
     "hit@3",
     "hit@k",
@@ -211,6 +215,10 @@ def summarise(judgements: Sequence[Judgement], top_k: int) -> dict[str, float | 
         "mrr": mean_reciprocal_rank(ranks),
         "evidence_recall": evidence_recall([(j.quotes_found, j.quotes_total) for j in answerable]),
         "answer_hit": answer_hit([bool(j.answer_hit) for j in answerable]),
+        # issue 25: an answerable question answered with the right sentence first, or an unanswerable one declined
+        "fully_right": share([bool(j.first_sentence_hit) if j.gold_answerable else not j.answered for j in judgements]),
+        "first_sentence_right": share([bool(j.first_sentence_hit) for j in answerable]),
+        "answerable_declined": share([not j.answered for j in answerable]),
         "abstention": abstention([j.answered for j in unanswerable]),
         "answer_rate": answer_rate([j.answered for j in answerable]),
         "false_answer_rate": false_answer_rate([j.answered for j in unanswerable]),

@@ -21,4 +21,3 @@ class Reply:
     relevance: float | None = None  # the in-process pipeline's abstention score; HTTP replies lack it
     abstention: str | None = None  # why it declined, where the system says
     confidence: float | None = None  # where the system reports one
-    features: tuple[float, ...] | None = None  # what confidence is computed from (in-process pipeline only)

@@ -27,6 +27,9 @@ MATCHING_RULE = (
 
 _HEADERS = {
     "questions": "n",
+    "fully_right": "fully right",
+    "first_sentence_right": "first sentence right",
+    "answerable_declined": "answerable declined",
     "hit@1": "hit@1",
     "hit@3": "hit@3",
     "hit@k": "hit@k",
@@ -103,6 +106,7 @@ def results_document(run: EvalRun, questions_file: str, command: str) -> dict:
                 "abstention_by_reason": s.abstention_by_reason,
                 "abstention_reasons": s.abstention_reasons,
                 "calibration": s.calibration,
+                "policy": s.policy,
             }
             for s in run.systems
         ],

@@ -44,6 +44,7 @@ class SystemResult:
     abstention_by_reason: dict = field(default_factory=dict)  # gold reason label -> share declined
     abstention_reasons: dict = field(default_factory=dict)  # the system's own reason -> count, over every question it declined
     calibration: list = field(default_factory=list)  # reliability table, when the system reports confidence
+    policy: dict = field(default_factory=dict)  # the answer stage's thresholds (AnswerPolicy), for our pipeline in process
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,7 @@ def summarise_system(system, outcomes: Sequence[Outcome], top_k: int, curve_dept
         calibration=metrics.calibration_table([(j.confidence, metrics.reply_right(j)) for j in judged])
         if judged and all(j.confidence is not None for j in judged)
         else [],
+        policy=getattr(system, "policy", {}),
     )
 
 

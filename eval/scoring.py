@@ -102,5 +102,6 @@ def judge(question: GoldQuestion, reply: Reply, deep_passages: Sequence[str], gi
         confidence=reply.confidence,
         answer_sentences=len(sentences),
         answer_sentences_supported=sum(1 for s in sentences if sentence_supported(s, question.quotes + question.support)),
+        first_sentence_hit=bool(sentences) and sentence_supported(sentences[0], question.quotes) if question.answerable else None,
         problems=problems(question.answerable, reply.answerable, rank, found, len(question.quotes), hit),
     )

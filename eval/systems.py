@@ -52,6 +52,7 @@ class PipelineSystem:
         self.answerer = answerer
         self.description = description
         self.abstain_threshold = answerer.settings.abstain_threshold
+        self.policy = answerer.policy.as_dict()
 
     def ask(self, question: str, top_k: int) -> Reply:
         return self.ask_after(question, [], top_k).reply
@@ -72,7 +73,6 @@ class PipelineSystem:
             relevance=getattr(answer, "relevance", None),
             abstention=answer.abstention.value if getattr(answer, "abstention", None) else None,
             confidence=getattr(answer, "confidence", None),
-            features=tuple(answer.features.vector()) if getattr(answer, "features", None) is not None else None,
         )
         cited = [(c.passage.doc_id, c.passage.start, c.passage.end) for c in answer.citations]
         return TurnReply(reply, resolution.searched_for, _history_entry(question, answer.answer, cited))

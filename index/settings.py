@@ -78,18 +78,21 @@ class Settings(BaseSettings):
         PROJECT_ROOT / "var" / "pgdata", description="Data folder of the embedded PostgreSQL used when vector_store=pgvector and database_url is empty."
     )
     pg_ef_search: int = Field(100, ge=10, le=1000, description="pgvector hnsw.ef_search: candidates an HNSW search keeps; higher is slower and more exact.")
-    support_check: bool = Field(
-        True,
-        description="Quote only sentences that answer: each must hold the kind of fact asked for and cover the question's names, "
-        "dates, figures and rare terms (itself, its neighbours, its document's title and date); otherwise abstain with "
-        "not-mentioned or wrong-type. Off: issue 12's answers.",
-    )
-    answer_gate: float = Field(
-        0.5,
-        ge=0.0,
+    answer_threshold: float = Field(
+        -1.0,
+        ge=-1.0,
         le=1.0,
-        description="Abstain (low-support) when the learned answer gate (index/answer/answer_gate.json, fitted on the dev set) gives "
-        "an answer less than this chance that the material answers the question; 0 turns the gate off.",
+        description="Quote an answer only when the answer model (index/answer/answer_model.json, fitted on the dev set by "
+        "`make train-answerer`) gives its best sentence at least this chance of answering; -1 uses the threshold chosen at training.",
+    )
+    answer_model_file: Path = Field(
+        PROJECT_ROOT / "index" / "answer" / "answer_model.json",
+        description="The answer model's coefficients (JSON), written by `make train-answerer`; a missing or broken file stops start-up.",
+    )
+    answer_checks_off: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Reasons to decline that are not checked (comma-separated names of index.answer.policy.CHECKS: not-relevant, "
+        "removed-text, not-mentioned, pending, wrong-kind, low-support); for the evaluation's ablation table, empty in service.",
     )
     primary_kinds: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: ["inspection-letter", "inspection-report"],
@@ -107,6 +110,17 @@ class Settings(BaseSettings):
     def ocr_reader(self) -> str | None:
         """The Tesseract language scanned pages are read with, or None when OCR is off."""
         return self.ocr_language if self.ocr else None
+
+    @field_validator("answer_checks_off", mode="before")
+    @classmethod
+    def _checks_list(cls, value):
+        names = [part.strip() for part in value.split(",") if part.strip()] if isinstance(value, str) else list(value)
+        from index.answer.policy import CHECKS  # the names are the policy's own
+
+        unknown = [n for n in names if n not in CHECKS]
+        if unknown:
+            raise ValueError(f"unknown check(s) {', '.join(unknown)}; checks are {', '.join(CHECKS)}")
+        return names
 
     @field_validator("primary_kinds", mode="before")
     @classmethod

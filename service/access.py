@@ -23,7 +23,7 @@ from service.keys import Identity, KeyRing
 log = logging.getLogger("inspectqa")
 
 # Liveness/readiness for orchestrators and load balancers, the API docs, and the chat page's files.
-PUBLIC_PATHS = frozenset({"/healthz", "/readyz", "/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json", "/", "/favicon.ico"})
+PUBLIC_PATHS = frozenset({"/healthz", "/readyz", "/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json", "/", "/manage", "/favicon.ico"})
 PUBLIC_PREFIXES = ("/static/",)
 ANONYMOUS = Identity("anonymous", "none", admin=True)  # auth off: local use, the operator is the only user
 

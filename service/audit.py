@@ -20,6 +20,7 @@ import io
 import json
 import logging
 import os
+import re
 import secrets
 import sqlite3
 import threading
@@ -50,14 +51,25 @@ CREATE TABLE IF NOT EXISTS audit (
     abstention TEXT,
     build_id TEXT,
     latency_ms REAL NOT NULL,
-    detail TEXT
+    detail TEXT,
+    path TEXT
 );
 CREATE INDEX IF NOT EXISTS audit_user_at ON audit (user, at);
 CREATE INDEX IF NOT EXISTS audit_at ON audit (at);
 CREATE TRIGGER IF NOT EXISTS audit_append_only BEFORE UPDATE ON audit
 BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
 """
-COLUMNS = ("id", "at", "user", "via", "groups", "method", "route", "status", "question", "question_kind", "citations", "abstention", "build_id", "latency_ms", "detail")
+COLUMNS = (
+    "id", "at", "user", "via", "groups", "method", "route", "status", "question", "question_kind", "citations", "abstention", "build_id",
+    "latency_ms", "detail", "path",
+)  # fmt: skip
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def sanitised(value: str, limit: int = 300) -> str:
+    """`value` with control and bidi characters escaped as \\xNN / \\uNNNN, cut to `limit` characters: safe in a log, a CSV, a terminal."""
+    escaped = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}", value)
+    return escaped[:limit]
 
 
 class AuditError(Exception):
@@ -80,6 +92,7 @@ class AuditRecord:
     abstention: str | None = None
     build_id: str | None = None
     detail: str | None = None
+    path: str | None = None  # the path as requested, sanitised; `route` holds the template
 
 
 def read_or_create_secret(path: Path) -> bytes:
@@ -138,6 +151,8 @@ class AuditLog:
                         time.sleep(0.05 * (attempt + 1))
                 conn.execute("PRAGMA synchronous=NORMAL")
                 conn.executescript(_SCHEMA)
+                if "path" not in {row[1] for row in conn.execute("PRAGMA table_info(audit)")}:
+                    conn.execute("ALTER TABLE audit ADD COLUMN path TEXT")  # stores made before the column existed
             except (OSError, sqlite3.Error) as exc:
                 raise AuditError(f"audit database {self.path} cannot be opened ({exc}); check INSPECTQA_AUDIT_DB") from None
             self._local.conn = conn
@@ -181,6 +196,7 @@ class AuditLog:
                 record.build_id,
                 round(record.latency_ms, 2),
                 record.detail,
+                record.path,
             ),
         )
 
@@ -227,7 +243,7 @@ def to_csv(rows: list[dict]) -> str:
                 value = ",".join(value)
             elif name == "citations":
                 value = " ".join(f"{c['doc_id']}:{c['start']}-{c['end']}" for c in value)
-            cells.append(neutralise("" if value is None else str(value)))
+            cells.append(neutralise(sanitised("" if value is None else str(value), 100_000)))
         writer.writerow(cells)
     return out.getvalue()
 
@@ -251,7 +267,30 @@ def citations_of(items) -> tuple[dict, ...]:
 
 
 def is_audited(method: str, path: str) -> bool:
-    return (method == "POST" and path in ("/ask", "/search")) or path == "/documents" or path.startswith(("/documents/", "/admin/"))
+    return (method == "POST" and path in ("/ask", "/search")) or path in ("/documents", "/timeline") or path.startswith(("/documents/", "/admin/"))
+
+
+def route_template(scope) -> str:
+    """The route matched (e.g. /documents/{doc_id}), or the sanitised path when none matched."""
+    route = scope.get("route")
+    template = getattr(route, "path_format", None) or getattr(route, "path", None)
+    return template if isinstance(template, str) else sanitised(scope["path"])
+
+
+def record_job(store: AuditLog, job) -> None:
+    """One audit row when a corpus-change job ends: who asked for it, what it changed, published or failed."""
+    outcome = "published" if job.state == "published" else f"failed ({job.code}: {job.reason})"
+    try:
+        store.write(
+            AuditRecord(
+                at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds"),
+                user=job.submitted_by or "unauthenticated", via="job", groups=(), method="JOB", route="/admin/jobs/{job_id}",
+                path=f"/admin/jobs/{job.job_id}", status=200 if job.state == "published" else 422, latency_ms=0.0,
+                detail=sanitised(f"job {job.job_id}; {job.kind} doc_id {job.doc_id}; {outcome}", 2000),
+            )  # fmt: skip
+        )
+    except (AuditError, sqlite3.Error) as exc:
+        log.error("audit record not written for job %s: %s", job.job_id, exc)
 
 
 class AuditMiddleware:
@@ -292,7 +331,8 @@ class AuditMiddleware:
                 via=identity.via if identity else "none",
                 groups=tuple(identity.groups) if identity else (),
                 method=scope["method"],
-                route=scope["path"][:300],
+                route=route_template(scope),
+                path=sanitised(scope["path"]),
                 status=status,
                 latency_ms=latency_ms,
                 question=value,

@@ -65,6 +65,21 @@ class ServiceSettings(Settings):
     max_body_bytes: int = Field(64 * 1024, ge=1024, description="Largest request body accepted; larger gets 413.")
     body_read_seconds: float = Field(30.0, gt=0, description="A request body not all received within this gets 408 (slow uploads hold no worker).")
     max_concurrent_uploads: int = Field(2, ge=1, description="Upload bodies read at once; more get 429 with Retry-After.")
+    max_queued_jobs: int = Field(8, ge=1, le=1000, description="Corpus changes (uploads, removals) waiting or running at once; more get 429.")
+    jobs_dir: Path | None = Field(
+        None, description="Folder of corpus-change job records (GET /admin/jobs/{id}), kept across restarts; default: `jobs` beside the index folder."
+    )
+
+    @property
+    def jobs_folder(self) -> Path:
+        return self.jobs_dir or Path(self.index_dir).parent / "jobs"
+
+    header_read_seconds: float = Field(
+        10.0, gt=0, le=600, description="A connection that has not sent a whole request head (line and headers) within this is closed."
+    )
+    max_connections: int = Field(
+        500, ge=1, description="Connections (and requests in progress) `inspectqa serve` holds at once; beyond it new ones get 503."
+    )
     request_timeout_seconds: float = Field(30.0, gt=0, description="A request still unanswered after this gets 504.")
     support_contact: str = Field(
         "",

@@ -80,6 +80,11 @@ def domain_answer(exc: Exception) -> tuple[int, str] | None:
 def _describe(errors) -> str:
     parts = []
     for err in errors:
+        if err.get("type") == "json_invalid":
+            # FastAPI's own words are "0: JSON decode error"; the caller wants what is wrong and where
+            position = next((p for p in err.get("loc", ()) if isinstance(p, int)), None)
+            why = str((err.get("ctx") or {}).get("error", "not JSON")).lower().removesuffix(" at")  # "unterminated string starting at"
+            return f"the body is not valid JSON: {why}" + (f" at position {position}" if position is not None else "")
         where = ".".join(str(p) for p in err.get("loc", ()) if p != "body") or "body"
         parts.append(f"{where}: {err.get('msg', 'invalid')}")
     return "; ".join(parts)[:1000]

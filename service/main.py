@@ -11,11 +11,12 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from index.build.embed import Encoder
 from index.settings import Settings
-from service import observe, reload
+from service import observe, openapi, reload
 from service.config import ServiceSettings, get_service_settings, service_settings
 from service.access import Authenticator, AuthMiddleware, LocalOnlyMiddleware
-from service.audit import AuditMiddleware, audit_log_for
+from service.audit import AuditMiddleware, audit_log_for, record_job
 from service.errors import install_error_handlers
+from service.jobs import JobQueue
 from service.limits import BodyLimitMiddleware, RateLimitMiddleware, TimeoutMiddleware
 from service.routes import admin, ask, audit, documents, feedback, health, metrics, timeline, ui
 from service.routes import reload as reload_route
@@ -64,6 +65,7 @@ def create_app(settings: Settings | None = None, encoder: Encoder | None = None)
         watcher.start()
         yield
         await watcher.stop()
+        app.state.jobs.stop()
         if watching:
             reload.unwatch_sighup()
 
@@ -73,10 +75,12 @@ def create_app(settings: Settings | None = None, encoder: Encoder | None = None)
     app.state.service = ServiceState(settings=settings)
     app.state.metrics = observe.Metrics()
     app.state.audit = audit_log_for(settings)
+    app.state.jobs = JobQueue(settings.jobs_folder, settings.max_queued_jobs, admin.classify, on_finish=lambda job: record_job(app.state.audit, job))
     install_error_handlers(app)
     for module in (ask, documents, health, feedback, admin, audit, metrics, reload_route, timeline):
         app.include_router(module.router)
     ui.install(app)
+    openapi.install(app)
     # Middleware runs outermost-last-added: request id/metrics/log > CORS > auth > audit > rate > body cap > timeout > routes.
     # Auth comes before the body is read: a caller without a key (or, for /admin/*, an admin key) is refused unread.
     app.add_middleware(TimeoutMiddleware, seconds=settings.request_timeout_seconds)

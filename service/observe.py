@@ -80,11 +80,13 @@ class _CacheCollector:
 
 # ---------------------------------------------------------------- timing the core without changing it
 
-_encode_time = threading.local()
+# seconds spent encoding for the request being timed: a one-item list set per request, shared with the thread that
+# encodes its question (QuestionAnswerer submits the encode with the request's context), so the time is seen here
+_encode_time: contextvars.ContextVar[list[float] | None] = contextvars.ContextVar("inspectqa_encode_time", default=None)
 
 
 class TimedEncoder:
-    """The encoder, with each call's time observed and noted for the thread that made it."""
+    """The encoder, with each call's time observed and noted for the request that made it."""
 
     def __init__(self, encoder, metrics: Metrics):
         self._encoder = encoder
@@ -97,7 +99,8 @@ class TimedEncoder:
         finally:
             took = time.perf_counter() - started
             self._metrics.encode.observe(took)
-            _encode_time.seconds = getattr(_encode_time, "seconds", 0.0) + took
+            if (spent := _encode_time.get()) is not None:
+                spent[0] += took
 
     def __getattr__(self, name):
         return getattr(self._encoder, name)
@@ -113,10 +116,15 @@ class InstrumentedAnswerer:
         self._metrics = metrics
 
     def _timed(self, operation: str, call, *args, **kwargs):
-        _encode_time.seconds = 0.0
+        spent = [0.0]
+        token = _encode_time.set(spent)
         started = time.perf_counter()
-        result = call(*args, **kwargs)
-        self._metrics.retrieval.labels(operation).observe(max(0.0, time.perf_counter() - started - _encode_time.seconds))
+        try:
+            result = call(*args, **kwargs)
+        finally:
+            _encode_time.reset(token)
+        # the answer's time beyond its question's encode (BM25 runs while the encode does: that part is not counted)
+        self._metrics.retrieval.labels(operation).observe(max(0.0, time.perf_counter() - started - spent[0]))
         return result
 
     def answer(self, *args, **kwargs):

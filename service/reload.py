@@ -22,6 +22,7 @@ from starlette.concurrency import run_in_threadpool
 
 from index.build.builder import build_index
 from index.settings import Settings
+from service import consistency
 from service.observe import InstrumentedAnswerer
 from service.state import ServiceState
 
@@ -42,10 +43,15 @@ class Swap:
 
 def load_state(settings: Settings, encoder) -> ServiceState:
     try:
-        return ServiceState.load(settings, encoder)
+        state = ServiceState.load(settings, encoder)
     except Exception as exc:  # an index damaged in a way the loader did not foresee must not stop the service
         log.exception("index load failed")
         return ServiceState(settings=settings, not_ready_reason=f"index load failed ({exc.__class__.__name__}: {exc}); run 'inspectqa index build'")
+    if state.answerer is not None and consistency.lock_is_free(settings.corpus_dir):  # mid-change, they differ for a moment
+        state.disagreement = consistency.index_disagreement(settings.corpus_dir, set(state.answerer.index.documents))
+        if state.disagreement:
+            log.warning("the corpus and the served index differ: %s", state.disagreement)
+    return state
 
 
 def _install(app: FastAPI, state: ServiceState) -> None:
@@ -61,8 +67,14 @@ def _install(app: FastAPI, state: ServiceState) -> None:
 
 
 async def load_initial(app: FastAPI, settings: Settings, encoder) -> None:
+    """Settle any corpus change a dead process left unfinished (service/consistency.py), then load the index."""
     app.state.encoder = encoder
     app.state.swap_lock = threading.Lock()
+    recovered, problem = await run_in_threadpool(consistency.settle_at_startup, settings.corpus_dir, settings.index_dir)
+    app.state.recovered, app.state.recovery_problem = recovered, problem
+    jobs = getattr(app.state, "jobs", None)
+    if jobs is not None:
+        await run_in_threadpool(jobs.settle_earlier, recovered)
     _install(app, await run_in_threadpool(load_state, settings, encoder))
 
 
@@ -84,7 +96,12 @@ def swap_index(app: FastAPI, change: Callable[[Rebuild], Any] | None = None, bui
         result = None
         if change is not None:
             encoder = _encoder(app, settings)
-            result = change(lambda documents: builder(settings, encoder, documents=documents))
+            try:
+                result = change(lambda documents: builder(settings, encoder, documents=documents))
+            finally:
+                release = getattr(encoder, "release_batch", None)
+                if release is not None:
+                    release()  # a serving process keeps no build-sized buffers between rebuilds (bench/rebuilds.py)
         started = time.perf_counter()
         new = load_state(settings, getattr(app.state, "encoder", None))
         if new.answerer is None:

@@ -8,7 +8,6 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from index.answer.compose import Answer, Citation
-from index.answer.scoring import PRIMARY_KINDS
 from index.answer.followup import MAX_TURNS, Resolution, Turn
 from index.answer.search import SearchFilters
 from index.ingest.corpus import KIND_PATTERN
@@ -196,14 +195,15 @@ class AskResponse(BaseModel):
     question: str
     answer: str = Field(description="Sentences quoted from the sources, each followed by its [n] marker.")
     answerable: bool = Field(description="False when the material does not answer the question.")
-    abstention: Literal["not-relevant", "no-figure", "removed-text", "not-mentioned", "wrong-type", "low-support"] | None = Field(
+    abstention: Literal["not-relevant", "no-figure", "removed-text", "not-mentioned", "wrong-type", "low-support", "pending"] | None = Field(
         None,
         description="Why the material was said not to answer: 'not-relevant' (nothing close enough), 'no-figure' (a how many / "
         "how much / how long / when question and no sentence near the top holds a figure or date about it), 'removed-text' "
         "(the question is about a link or advert captured with a web page, not the page), 'not-mentioned' (a name, date, "
         "figure or term of the question that no answering sentence covers; see `missing`), 'wrong-type' (sentences on the "
-        "subject, none holding the kind of fact asked for, such as a salary or a name), 'low-support' (the best sentence passed "
-        "every rule but the answer gate learned on labelled questions judges it unlikely to answer; shown under `related`). "
+        "subject, none holding the kind of fact asked for, such as a salary or a name), 'low-support' (on the subject, but the "
+        "answer model learned on labelled questions judges no sentence likely to answer; shown under `related`), 'pending' "
+        "(the question asks for an outcome the material says is still to come). "
         "Null when answered.",
     )
     citations: list[CitationOut]
@@ -220,8 +220,8 @@ class AskResponse(BaseModel):
         0.0,
         ge=0.0,
         le=1.0,
-        description="Estimated chance that the reply is right: an answer holding the evidence, or an abstention where the material "
-        "does not answer. Calibrated on the labelled dev questions (eval/README.md); below 0.5 the chat page marks an answer as low confidence.",
+        description="Estimated chance that the reply is right: for an answer, that it holds the evidence; for a decline, that "
+        "declining is right. Calibrated on the labelled dev questions (eval/README.md); below 0.5 the chat page says 'not sure'.",
     )
     missing: list[str] = Field(
         default_factory=list, description="With abstention 'not-mentioned': the question's own words that no answering sentence covers."
@@ -243,7 +243,7 @@ class AskResponse(BaseModel):
         def number(claim) -> int:
             return next(c.n for c in answer.citations if c.passage.doc_id == claim.doc_id and c.passage.start <= claim.start < c.passage.end)
 
-        kinds = {c.passage.doc_id: c.kind for c in answer.citations}
+        primary = {c.passage.doc_id: c.primary for c in answer.citations}
         return cls(
             searched_for=resolution.searched_for,
             rewrite=resolution.why or None,
@@ -273,7 +273,7 @@ class AskResponse(BaseModel):
                     claims=[
                         ConflictClaimOut(
                             value=claim.value, n=number(claim), doc_id=claim.doc_id, start=claim.start, end=claim.end,
-                            primary=kinds.get(claim.doc_id) in PRIMARY_KINDS,
+                            primary=primary.get(claim.doc_id, False),
                         )
                         for side in conflict.sides
                         for claim in side
@@ -464,6 +464,23 @@ class RemovedDocument(BaseModel):
     file: str
 
 
+class JobStatus(BaseModel):
+    """A corpus change (upload or removal) run in the background: poll GET /admin/jobs/{job_id} until published or failed."""
+
+    job_id: str
+    kind: Literal["add", "remove"]
+    state: Literal["queued", "extracting", "building", "loading", "published", "failed"]
+    progress: float = Field(description="0 when queued, 1 when published or failed.")
+    doc_id: str | None = Field(None, description="The document added or removed (for an upload, known once its text is read unless given).")
+    file: str | None = Field(None, description="The uploaded file's name (as a slug).")
+    reason: str | None = Field(None, description="Why it failed.")
+    code: str | None = Field(None, description="The error code it failed with, e.g. duplicate_document, unsupported_document, reload_failed, interrupted.")
+    document: AddedDocument | None = Field(None, description="The document as added, once published.")
+    created_at: str
+    updated_at: str
+    url: str = Field(description="Where to poll this job.")
+
+
 class ReloadResponse(BaseModel):
     status: Literal["reloaded"]
     message: str
@@ -484,7 +501,8 @@ class AuditEntry(BaseModel):
     via: str = Field(description="key, sso or none (auth off).")
     groups: list[str]
     method: str
-    route: str
+    route: str = Field(description="The route template, e.g. /documents/{doc_id} (JOB: a corpus-change job finishing).")
+    path: str | None = Field(None, description="The path requested, control characters escaped (\\xNN), at most 300 characters.")
     status: int
     question: str | None = Field(description="'hmac-sha256:<hex>' (keyed hash, the default) or the text (INSPECTQA_AUDIT_QUESTIONS=true).")
     question_kind: str | None

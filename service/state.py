@@ -19,6 +19,7 @@ class ServiceState:
     settings: Settings
     answerer: QuestionAnswerer | None = None
     not_ready_reason: str | None = "starting"
+    disagreement: str | None = None  # how documents.yaml and this index differ (service/consistency.py), if they do
 
     @classmethod
     def load(cls, settings: Settings, encoder: Encoder | None = None) -> "ServiceState":
@@ -31,8 +32,9 @@ class ServiceState:
                     f"model {settings.model!r} makes {encoder.dimension}-dimensional vectors but the index holds "
                     f"{index.manifest.dimension}; run 'inspectqa index build' to rebuild it"
                 )
+            answerer = QuestionAnswerer(index, encoder, settings)
         except InspectQAError as exc:
-            log.error("index not loaded: %s", exc)
+            log.error("not ready: %s", exc)
             return cls(settings=settings, not_ready_reason=str(exc))
         log.info("index loaded: %s passages from %s", index.manifest.passage_count, index.path)
-        return cls(settings=settings, answerer=QuestionAnswerer(index, encoder, settings), not_ready_reason=None)
+        return cls(settings=settings, answerer=answerer, not_ready_reason=None)

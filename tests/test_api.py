@@ -1,5 +1,7 @@
 """The HTTP contract, bad input, offsets of every citation, and dev-set retrieval through /ask."""
 
+import re
+
 import pytest
 
 from eval.matching import quote_found
@@ -15,7 +17,9 @@ def test_ask_returns_a_cited_extractive_answer(client):
     # the sources disagree on this one (tests/test_conflicts_api.py): a side no ranked passage holds is cited after them
     ranked = [c for c in body["citations"] if not c["for_disagreement"]]
     assert len(ranked) == 5 and body["citations"][:5] == ranked
-    assert "[1]" in body["answer"] or "[2]" in body["answer"]
+    # the quoted sentence's passage is cited first, and every marker names a citation
+    markers = {int(n) for n in re.findall(r"\[(\d+)\]", body["answer"])}
+    assert 1 in markers and markers <= {c["n"] for c in body["citations"]}
     for citation in body["citations"]:
         assert set(citation) >= {"n", "doc_id", "title", "kind", "published", "text", "start", "end", "score"}
     assert [c["n"] for c in body["citations"]] == list(range(1, len(body["citations"]) + 1))
@@ -194,7 +198,8 @@ def test_dev_questions_find_gold_quotes_in_top_5_over_http(live_server, dev_ques
         for q in answerable:
             citations = http.post("/ask", json={"question": q["question"], "top_k": 5}).json()["citations"]
             hits += any(quote_found(e["quote"], c["text"]) for e in q["evidence"] for c in citations)
-    assert hits >= 28, f"only {hits} of {len(answerable)} answerable dev questions had a gold quote in the top 5"
+    # the floor scales with the set: hit@5 of the in-process eval is 0.91 (eval/floors.json holds hit@k >= 0.87)
+    assert hits >= 0.87 * len(answerable), f"only {hits} of {len(answerable)} answerable dev questions had a gold quote in the top 5"
 
 
 def test_inspectqa_top_k_applies_when_a_request_gives_none(settings, encoder, built_index, monkeypatch):
@@ -231,7 +236,8 @@ def test_not_mentioned_names_the_missing_words_in_a_plain_sentence_and_shows_a_r
     assert body["missing"] == ["Leeds"]
     assert body["answer"] == "The inspection material does not mention Leeds."
     assert body["related"] and all(r["n"] in {c["n"] for c in body["citations"]} for r in body["related"])
-    assert 0.0 <= body["confidence"] <= 1.0
+    # no passage uses the word: declining is more likely right than not, and the chat page does not say "not sure"
+    assert body["confidence"] >= 0.5
 
 
 def test_wrong_type_says_what_kind_of_fact_is_not_given(client):
@@ -241,10 +247,14 @@ def test_wrong_type_says_what_kind_of_fact_is_not_given(client):
 
 
 @pytest.mark.parametrize("question", ["Were the kids okay?", "Who got blamed?"])
-def test_everyday_questions_are_still_answered(client, question):
+def test_everyday_words_are_never_what_the_material_does_not_mention(client, question):
     body = client.post("/ask", json={"question": question}).json()
-    assert body["answerable"] is True and body["related"] == [] and body["missing"] == []
-    assert 0.0 <= body["confidence"] <= 1.0
+    assert body["abstention"] != "not-mentioned" and body["missing"] == []
+
+
+def test_an_everyday_question_the_material_answers_is_answered(client):
+    body = client.post("/ask", json={"question": "Were the kids okay?"}).json()
+    assert body["answerable"] is True and body["related"] == [] and "[1]" in body["answer"]
 
 
 def test_the_index_is_searched_in_the_configured_vector_store(built_index, vector_store):

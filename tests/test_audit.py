@@ -41,9 +41,10 @@ def test_asks_searches_views_and_admin_actions_are_recorded(audited, built_index
         ("case-system", "POST", "/ask", 200),
         ("case-system", "POST", "/ask", 200),
         ("alice", "POST", "/search", 200),
-        ("case-system", "GET", f"/documents/{doc_id}", 200),
+        ("case-system", "GET", "/documents/{doc_id}", 200),  # the route template; the path as asked is beside it
         ("case-system", "GET", "/admin/feedback/export", 403),
     ]
+    assert records[3]["path"] == f"/documents/{doc_id}"
     ask = records[0]
     assert ask["groups"] == ["staff"] and records[2]["groups"] == ["staff", "leads"] and records[2]["via"] == "sso"
     assert ask["citations"] == [{"doc_id": c["doc_id"], "start": c["start"], "end": c["end"]} for c in answer["citations"]]

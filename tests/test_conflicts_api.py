@@ -42,6 +42,21 @@ def test_ask_flags_the_disputed_month_cites_every_side_primary_first(client, tex
     assert {int(n) for n in re.findall(r"\[(\d+)\]", reply["answer"])} <= set(citations)
 
 
+def test_a_decline_whose_closest_passages_disagree_names_both_sides(client, texts):
+    # the answer stage declines this (no sentence both names the visit and settles its month), yet two sources give
+    # two months for it: the reader is shown both, the reply stays a decline
+    reply = client.post("/ask", json={"question": "When did Ofsted carry out its focused visit to Wakefield children's services in 2018?"}).json()
+    assert not reply["answerable"] and reply["abstention"]
+    [conflict] = reply["conflicts"]
+    values = [c["value"] for c in conflict["claims"]]
+    assert {v.split()[0] for v in values} == {"March", "February"}
+    citations = {c["n"]: c for c in reply["citations"]}
+    for claim in conflict["claims"]:
+        assert claim["value"].split()[0] in texts[claim["doc_id"]][claim["start"] : claim["end"]]
+        assert citations[claim["n"]]["doc_id"] == claim["doc_id"]
+    assert "Sources disagree on the date: " in reply["answer"]
+
+
 def test_questions_that_do_not_ask_a_date_or_ask_only_the_year_flag_nothing(client):
     for question in ("In what year were Wakefield's children's services rated inadequate?", "What did Ofsted say about caseloads?"):
         reply = client.post("/ask", json={"question": question}).json()

@@ -48,7 +48,7 @@ def test_eval_writes_json_markdown_and_charts(in_process):
     report = (out / "report.md").read_text(encoding="utf-8")
     for name in names:
         assert f"| {name} |" in report
-    assert "| system | hit@1 | hit@3 | hit@5 | MRR |" in report
+    assert "| system | fully right | first sentence right | answerable declined | hit@1 | hit@3 | hit@5 | MRR |" in report
     for chart in ("hit_at_k.png", "abstention_tradeoff.png"):
         data = (out / chart).read_bytes()
         assert data.startswith(b"\x89PNG") and len(data) > 5000

@@ -23,6 +23,7 @@ from index.settings import Settings
 from service.config import ServiceSettings
 from index.build.builder import build_index
 from index.build.store import read_manifest
+from job_helpers import finish
 
 HEADER = "Brambleford Borough Council - Inspection of children's services"
 # Each page holds paragraphs: a string is wrapped to lines by make_pdf, a list is laid out line by line.
@@ -342,7 +343,7 @@ def test_bad_batch_duplicates_and_failed_rebuild_leave_corpus_and_served_index_u
     # every file bad, or a copy of one already in: nothing changes and no rebuild runs
     plan = add_documents(corpus_copy, [bad_files["encrypted"], bad_files["corrupt"], bad_files["scanned"], fixtures / "report.pdf"], Overrides(), rebuild)
     assert [o.status for o in plan.outcomes] == ["failed", "failed", "failed", "duplicate"]
-    assert "same text as document 'report'" in plan.outcomes[-1].message
+    assert "the same file as document 'report'" in plan.outcomes[-1].message  # its bytes: known before its text is read
     assert len(rebuilds) == 1
 
     # a rebuild that fails puts documents.yaml and the folder back
@@ -399,23 +400,32 @@ def test_admin_upload_and_delete_through_the_api(tmp_path, corpus_copy, fixtures
             client.post("/admin/documents", files={"file": ("locked.pdf", bad_files["encrypted"].read_bytes(), "application/pdf")}),
             client.post("/admin/documents", files={"file": ("blank-scan.pdf", bad_files["scanned"].read_bytes(), "application/pdf")}),
         ]
-        assert [r.status_code for r in refused] == [413, 415, 422, 422]
-        assert all(set(r.json()["error"]) == {"code", "message"} for r in refused)
-        assert "encrypted" in refused[2].json()["error"]["message"]
+        assert [r.status_code for r in refused[:2]] == [413, 415]  # refused before any job is queued
+        assert all(set(r.json()["error"]) == {"code", "message"} for r in refused[:2])
+        unreadable = [finish(client, r) for r in refused[2:]]  # read in the job: failed, with the reason
+        assert [(j["state"], j["code"]) for j in unreadable] == [("failed", "unsupported_document")] * 2
+        assert "encrypted" in unreadable[0]["reason"]
         assert read_manifest(settings.index_dir) == served  # nothing rebuilt, still serving the old index
 
         with (fixtures / "news.html").open("rb") as page:
             added = client.post("/admin/documents", files={"file": ("news.html", page, "text/html")}, data={"publisher": "Brambleford Gazette"})
-        assert added.status_code == 201, added.text
-        assert added.json()["doc_id"] == "brambleford-council-welcomes-ofsted-praise" and added.json()["published"] == "2024-05-17"
+        job = finish(client, added)
+        assert job["state"] == "published", job
+        assert job["doc_id"] == "brambleford-council-welcomes-ofsted-praise" and job["document"]["published"] == "2024-05-17"
+        # the same bytes under another name: refused at once (raw hash); the same text in another file: the job fails
         again = client.post("/admin/documents", files={"file": ("copy.html", (fixtures / "news.html").read_bytes(), "text/html")})
-        assert again.status_code == 409
+        assert again.status_code == 409 and again.json()["error"]["code"] == "duplicate_document"
+        retitled = (fixtures / "news.html").read_bytes().replace(b"<html", b"<!-- another copy --><html", 1)
+        duplicate = finish(client, client.post("/admin/documents", files={"file": ("copy2.html", retitled, "text/html")}))
+        assert duplicate["state"] == "failed" and duplicate["code"] == "duplicate_document", duplicate
+        taken = client.post("/admin/documents", files={"file": ("x.txt", b"Some other minutes entirely.", "text/plain")}, data={"doc_id": job["doc_id"]})
+        assert taken.status_code == 409 and job["doc_id"] in taken.json()["error"]["message"]
 
         question = {"question": "What share of Brambleford social workers are agency staff?", "top_k": 3}
         top = client.post("/ask", json=question).json()["citations"][0]
         assert top["doc_id"] == "brambleford-council-welcomes-ofsted-praise" and top["page"] is None
 
-        assert client.delete("/admin/documents/brambleford-council-welcomes-ofsted-praise").status_code == 200
+        assert finish(client, client.delete("/admin/documents/brambleford-council-welcomes-ofsted-praise"))["state"] == "published"
         assert client.delete("/admin/documents/brambleford-council-welcomes-ofsted-praise").status_code == 404
         cited = {c["doc_id"] for c in client.post("/ask", json=question).json()["citations"]}
         assert "brambleford-council-welcomes-ofsted-praise" not in cited
@@ -451,12 +461,10 @@ def test_upload_whose_rebuilt_index_fails_to_load_keeps_the_old_index_serving(tm
     with TestClient(app) as client:
         before = client.get("/readyz").json()["built_at"]
         with (fixtures / "news.html").open("rb") as page:
-            added = client.post("/admin/documents", files={"file": ("news.html", page, "text/html")})
-        assert added.status_code == 409, added.text
-        error = added.json()["error"]
-        assert error["code"] == "reload_failed"
-        assert "news.html was added" in error["message"] and "previous index keeps serving" in error["message"]
-        assert "faiss.index" in error["message"] or "damaged" in error["message"]
+            job = finish(client, client.post("/admin/documents", files={"file": ("news.html", page, "text/html")}))
+        assert job["state"] == "failed" and job["code"] == "reload_failed", job
+        assert "news.html was added" in job["reason"] and "previous index keeps serving" in job["reason"]
+        assert "faiss.index" in job["reason"] or "damaged" in job["reason"]
         ready = client.get("/readyz")
         assert ready.status_code == 200 and ready.json()["built_at"] == before
         asked = client.post("/ask", json={"question": "When was the council judged inadequate?"})

@@ -41,6 +41,19 @@ def test_metrics_count_requests_answers_abstentions_and_stages(settings, encoder
     assert _value(text, "inspectqa_index_build_seconds") > 0
 
 
+def test_retrieval_time_leaves_the_encode_out(settings, encoder, built_index):
+    # issue 25 item 6: the question is encoded on another thread, so the encode used to count as retrieval
+    with app_client(settings, encoder) as http:
+        reply = http.post("/ask", json={"question": "What did inspectors find about the front door in a question never asked?"})
+        text = http.get("/metrics").text
+    assert reply.status_code == 200
+    encode = _value(text, "inspectqa_encode_seconds_sum")
+    retrieval = _value(text, "inspectqa_retrieval_seconds_sum", '{operation="answer"}')
+    request = _value(text, "inspectqa_http_request_duration_seconds_sum", '{method="POST",route="/ask",status="200"}')
+    assert encode > 0 and retrieval > 0
+    assert retrieval + encode <= request + 0.005
+
+
 def test_unknown_paths_share_one_label(settings, encoder, built_index):
     with app_client(settings, encoder) as http:
         for i in range(3):

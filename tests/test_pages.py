@@ -184,3 +184,20 @@ def test_original_takes_the_same_key_as_the_document(settings, encoder, built_in
         refused = http.get(f"/documents/{doc_id}/original")
         assert refused.status_code == 401
         assert http.get(f"/documents/{doc_id}/original", headers={"Authorization": f"Bearer {key}"}).status_code == 200
+
+
+def test_primary_kinds_decide_every_primary_flag_not_only_ranking(settings, encoder, built_index):
+    # issue 25 item 6: the setting used to reach ranking alone; conflicts, the timeline and the JSON flags read a constant
+    from index.answer.answerer import QuestionAnswerer
+    from index.build.store import load_index
+    from service.schemas import AskResponse
+
+    news_first = settings.model_copy(update={"primary_kinds": ["news"]})
+    index = load_index(settings.index_dir, news_first)
+    news = [d.doc_id for d in index.documents.values() if d.kind == "news"]
+    assert news and all(index.is_primary(d) for d in news)
+    answer = QuestionAnswerer(index, encoder, news_first).answer("When was the focused visit?")
+    reply = AskResponse.from_answer(answer, 1.0)
+    flags = {claim.doc_id: claim.primary for conflict in reply.conflicts for claim in conflict.claims}
+    assert flags and all(flag == (doc in news) for doc, flag in flags.items())
+    assert all(c.primary == (c.passage.doc_id in news) for c in answer.citations)

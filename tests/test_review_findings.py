@@ -17,7 +17,7 @@ from ops_helpers import QUESTION, app_client
 from index.errors import CorpusError, UnsupportedDocument
 from index.ingest import extract, lock
 from index.ingest.extract import extract_text, extract_text_isolated
-from index.ingest.manage import Overrides, _write_atomically, add_documents
+from index.ingest.manage import Overrides, add_documents, write_atomically as _write_atomically
 from index.settings import PROJECT_ROOT
 from service.keys import add_key
 

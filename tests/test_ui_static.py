@@ -24,7 +24,7 @@ def test_page_and_its_files_carry_a_csp_without_inline_script(client, path):
 
 def test_page_loads_only_files_of_its_own_origin(client):
     html = client.get("/").text
-    assert re.findall(r'(?:src|href)="([^"]+)"', html) == ["/static/app.css", "/static/app.js", "#question"]
+    assert re.findall(r'(?:src|href)="([^"]+)"', html) == ["/static/app.css", "/static/app.js", "#question", "/manage"]
     # no inline script, handler attribute or style: the policy would block them, so there must be none
     assert [body.strip() for body in re.findall(r"<script[^>]*>(.*?)</script>", html, re.S)] == [""]
     assert not re.search(r"\son[a-z]+=", html) and "style=" not in html and "<style" not in html

@@ -10,6 +10,8 @@ from __future__ import annotations
 import enum
 import re
 
+from index.english import MONTH_PATTERN, ORDINALS, number_words_pattern
+
 
 class AnswerType(enum.Enum):
     COUNT = "count"  # how many
@@ -20,6 +22,7 @@ class AnswerType(enum.Enum):
     MONEY = "money"  # a salary, a budget, a cost
     PERCENT = "percent"  # what percentage, what rate
     PERSON = "person"  # who holds a post, who led, the name of someone
+    WHO = "who"  # any other who-question: answered by a sentence naming a person or a body
     PLACE = "place"  # which organisation, body or place
     GRADE = "grade"  # outstanding / good / requires improvement / inadequate
     YES_NO = "yes-no"
@@ -32,16 +35,10 @@ class AnswerType(enum.Enum):
 FIGURE_TYPES = frozenset({AnswerType.COUNT, AnswerType.AMOUNT, AnswerType.DATE, AnswerType.DURATION})
 
 
-_MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
+_MONTHS = MONTH_PATTERN
 # "one of the main issues" picks out a member, it counts nothing
-_NUMBER_WORDS = (
-    r"one(?!\s+(?:of|another)\b)|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
-    r"|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|million"
-    "|half|quarter|dozen|several"
-)
-# "the third monitoring visit" answers "how many visits?"; "first" is left out: it mostly means "at first"
-# or "the first since", which counts nothing
-_ORDINALS = "second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth"
+_NUMBER_WORDS = number_words_pattern()
+_ORDINALS = "|".join(ORDINALS)
 # a count, not a year: "66 cases", "10 per cent", "three areas"
 _NUMBER = re.compile(rf"\b(?!(?:19|20)\d\d\b)\d[\d,.]*\b|\b(?:{_NUMBER_WORDS}|{_ORDINALS})\b", re.I)
 # "9 and 10 October 2019", "1 November": days of a month are dates, not counts
@@ -59,7 +56,8 @@ _DURATION = re.compile(
 _QUESTIONS = [
     (re.compile(r"\bhow (?:many|long) (?:days|weeks|months|years)\b|\bhow long\b", re.I), AnswerType.DURATION),
     # "a small number of children" counts nothing the question asks for
-    (re.compile(r"\bhow many\b|(?<!a )(?<!small )(?<!large )\bnumber of\b", re.I), AnswerType.COUNT),
+    # "what is the average caseload?" wants a figure as much as "how many" does
+    (re.compile(r"\bhow many\b|(?<!a )(?<!small )(?<!large )\bnumber of\b|\b(?:what|which)(?:'s| is| was| are| were)? (?:the )?(?:average|mean|median|typical|total)\b|\b(?:average|mean) (?:number|caseload|case load|size|time|wait)\b", re.I), AnswerType.COUNT),
     (re.compile(r"\bhow much\b", re.I), AnswerType.AMOUNT),
     # "When risk goes up, is a meeting held?" is a yes/no question with a condition, not a date question
     (re.compile(r"^\s*when\b(?![^?]*,\s*(?:is|are|do|does|did|was|were|has|have|will|should)\b)|\bwhat (?:date|day|month|year)\b|\bwhich (?:date|day|month|year)\b|\bwhen (?:was|were|did|is|will)\b", re.I), AnswerType.DATE),
@@ -70,8 +68,9 @@ _QUESTIONS = [
 _MONEY_QUESTION = re.compile(r"\b(?:how much (?:money|funding|cash)|salary|salaries|paid|pay|wages?|budget|cost|costs|spend|spent|funding|invest(?:ed|ment)?|cut from)\b", re.I)
 _PERCENT_QUESTION = re.compile(r"\b(?:what|which) (?:percentage|proportion|share|rate)\b|\bturnover rate\b|\bper ?cent(?:age)?\b", re.I)
 _KIND_QUESTIONS = [
-    (re.compile(r"\b(?:what|which) (?:grade|judgement|judgment|rating|rated|verdict)\b|\bwhat was (?:it|\w+) (?:rated|judged|graded)\b|\bgraded\b", re.I), AnswerType.GRADE),
-    (re.compile(r"\bname of\b|\bwhat(?:'s| is|s)? (?:his|her|their|the) names?\b|^\s*who(?:'s| is| was)? (?:the |a )?(?:head|chair|leader|director|inspector|hmi|manager|mp|recruiter|author)\b|^\s*who (?:chairs|chaired|leads|led|heads|headed|replaced|wrote|runs|ran)\b|\bwhich (?:inspectors?|hmi|person|people|officer|director|manager|councillor|mp|recruiter|social worker)\b", re.I), AnswerType.PERSON),
+    (re.compile(r"\b(?:what|which) (?:overall |final |new |latest )?(?:grade|judgement|judgment|rating|rated|verdict)\b|\bwhat was (?:it|\w+) (?:rated|judged|graded)\b|\bgraded\b", re.I), AnswerType.GRADE),
+    (re.compile(r"\bname of\b|\bwhat(?:'s| is|s)? (?:his|her|their|the) names?\b|^\s*who(?:'s| is| was)? (?:the |a )?(?:head|chair|leader|director|inspector|hmi|manager|mp|recruiter|author)\b|^\s*who (?:chairs|chaired|leads|led|heads|headed|replaced|wrote|runs|ran)\b|\bwhich (?:\w+ )?(?:inspectors?|hmi|person|people|officer|director|manager|councillor|mp|recruiter|social worker)\b", re.I), AnswerType.PERSON),
+    (re.compile(r"^\s*(?:who|whom|whose)\b|\bwho (?:was|is|were|are) (?:responsible|in charge|blamed)\b", re.I), AnswerType.WHO),
     (re.compile(r"\bwhich (?:council|authority|agency|organisation|organization|company|firm|body|police|party|force|area|town|city|school|team)\b|^\s*where (?:is|was|are|were|did|do|does)\b", re.I), AnswerType.PLACE),
     (re.compile(r"^\s*why\b|\bwhat (?:was|were|is|are) the reasons?\b|\bwhat caused\b|\bhow come\b", re.I), AnswerType.REASON),
     (re.compile(r"\bwhat (?:were|are) (?:the|some of the)? ?(?:main |key )?(?:areas|things|issues|problems|actions|weaknesses|strengths|findings|concerns|improvements|recommendations|groups)\b|\blist\b", re.I), AnswerType.LIST),
@@ -102,8 +101,9 @@ def question_kind(question: str) -> AnswerType:
     return AnswerType.DESCRIPTION
 
 
-def holds_answer_type(sentence: str, answer_type: AnswerType) -> bool:
-    """Whether `sentence` holds a fact of the kind asked for."""
+def holds_answer_type(sentence: str, answer_type: AnswerType, not_names: frozenset[str] = frozenset()) -> bool:
+    """Whether `sentence` holds a fact of the kind asked for; `not_names` are capitalised words that name the corpus's
+    own subject (found from the index: index.answer.features.corpus_subjects), never the person or body asked for."""
     if answer_type is AnswerType.COUNT:
         return bool(_NUMBER.search(_DAY_OF_MONTH.sub(" ", sentence)))
     if answer_type is AnswerType.AMOUNT:
@@ -120,9 +120,11 @@ def holds_answer_type(sentence: str, answer_type: AnswerType) -> bool:
     if answer_type is AnswerType.GRADE:
         return bool(_GRADE.search(sentence))
     if answer_type is AnswerType.PERSON:
-        return bool(_PERSON.search(sentence))
+        return names_person(sentence, not_names)
     if answer_type is AnswerType.PLACE:
-        return any(m.group() not in _NOT_PLACES for m in _CAPITALISED.finditer(sentence))
+        return names_body(sentence)
+    if answer_type is AnswerType.WHO:
+        return names_person(sentence, not_names) or names_body(sentence)
     return True  # places, reasons, lists, yes/no and descriptions: any statement may answer
 
 
@@ -132,10 +134,28 @@ _PERCENTAGE = re.compile(r"\d\s?(?:per ?cent|%)|\b(?:half|quarter|third|most|maj
 _CAPITALISED = re.compile(r"(?<=[a-z,;:(] )[A-Z][A-Za-z]+")
 _NOT_PLACES = frozenset(
     "Her His Majesty Majesty's Inspector Inspectors Cabinet Councillor Council Corporate Director Chief Executive Children "
-    "Children's Service Services Social Care Ofsted MP Mr Mrs Ms Dr Cllr".split()
+    "Children's Service Services Social Care MP Mr Mrs Ms Dr Cllr".split()
 )
 _GRADE = re.compile(r"\b(?:outstanding|good|requires? improvement|inadequate)\b", re.I)
-# a titled or two-word capitalised name, not at the start of the sentence: "Ms Beate Wagner", "Lisa Summers"
-_PERSON = re.compile(
-    r"\b(?:Mr|Mrs|Ms|Miss|Dr|Cllr|Councillor|Sir|Dame|Professor)\.?\s+[A-Z][a-z]+|(?<=[a-z,;:] )(?!(?:Her|His|The|Children|Social|Local|Ofsted|Wakefield|Council|Service|Services|Corporate|Chief|Majesty)\b)[A-Z][a-z]+ (?!(?:Children|Social|Council|Services?|Care|Authority|Partnership|Board|Team|Express|Ofsted)\b)[A-Z][a-z]+\b"
+_TITLED = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Dr|Cllr|Councillor|Sir|Dame|Professor)\.?\s+[A-Z][a-z]+")
+# two capitalised words, not at the start of the sentence: "Lisa Summers", "Beate Wagner"
+_TWO_NAMES = re.compile(r"(?<=[a-z,;:] )([A-Z][a-z]+(?:[A-Z][a-z]+)?) ([A-Z][a-z]+(?:[A-Z][a-z]+)?)\b")
+# words capitalised as parts of a body's or a post's title, never of a person's name (English, not this corpus)
+_TITLE_WORDS = frozenset(
+    "Her His The Children Children's Social Local Council Service Services Corporate Chief Majesty Care Authority Partnership "
+    "Board Team Director Executive Cabinet Member Young People Safeguarding Department Education Health".split()
 )
+
+
+def names_person(sentence: str, not_names: frozenset[str] = frozenset()) -> bool:
+    """A titled name ("Ms Beate Wagner") or two capitalised words that are neither a title's nor the corpus's own subject."""
+    if _TITLED.search(sentence):
+        return True
+    excluded = _TITLE_WORDS | not_names
+    return any(a not in excluded and b not in excluded for a, b in _TWO_NAMES.findall(sentence))
+
+
+def names_body(sentence: str) -> bool:
+    """A capitalised name inside the sentence that is not a title word: "West Yorkshire Police", "the DfE". The corpus's
+    own subject counts ("Which council was judged inadequate?" is answered by "Wakefield")."""
+    return any(m.group() not in _NOT_PLACES for m in _CAPITALISED.finditer(sentence))

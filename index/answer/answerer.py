@@ -7,6 +7,7 @@ statistics, the vocabulary and the claims included."""
 
 from __future__ import annotations
 
+import contextvars
 import copy
 import re
 import threading
@@ -18,14 +19,15 @@ from functools import cached_property, lru_cache
 import numpy as np
 
 from index.answer.access import EVERYTHING, Access, hidden_documents, restricted_view
-from index.answer.caveats import allowed_docs, declined_with_disagreement, newer_sources, reached_documents, with_conflicts
+from index.answer.caveats import allowed_docs, newer_sources, reached_documents, with_conflicts
 from index.answer.compose import Abstention, Answer, Citation, cite, compose
-from index.answer.confidence import ReplyFeatures, answer_supported, confidence
+from index.answer.answer_model import AnswerModel
+from index.answer.features import Candidate, candidate_features, corpus_subjects
+from index.answer.policy import AnswerPolicy, decide
 from index.answer.constraints import initialisms
 from index.answer.followup import Resolution, Turn, resolve
-from index.answer.grounding import asks_for_several, ground
 from index.answer.query import Query, QueryVectorCache, analyse_question
-from index.answer.scoring import ScoredSentence, boilerplate_lead, pick_answer_sentences, rerank, score_sentences, word_set
+from index.answer.scoring import ScoredSentence, boilerplate_lead, by_belief, rerank, score_sentences, word_set
 from index.answer.search import LexicalRanking, RankedPassage, SearchFilters, lexical_ranking, search_depth, search_passages
 from index.build.builder import embedding_text, split_letter
 from index.build.embed import Encoder
@@ -47,6 +49,8 @@ class QuestionAnswerer:
 
     def __init__(self, index: InspectionIndex, encoder: Encoder, settings: Settings, cache_size: int = 1024):
         self.index = index
+        # read now, not at the first question: a missing or broken model stops start-up with its name (AnswerModelError)
+        self.answer_model = AnswerModel.load(settings.answer_model_file)
         self.encoder = encoder
         self.settings = settings
         # through self.encoder at call time, so a wrapper installed later (metrics) is used
@@ -110,7 +114,8 @@ class QuestionAnswerer:
         A question whose vector is cached is analysed at once and ranked by search_passages as usual."""
         if self.query_vectors.holds(question):
             return self.analyse(question), None
-        vector = _ENCODING.submit(self.query_vectors, question)
+        # in this request's context: what a caller notes per request (service/observe.py's encode time) is kept
+        vector = _ENCODING.submit(contextvars.copy_context().run, self.query_vectors, question)
         depth = search_depth(len(self.index.passages), top_k, self.settings.candidates)
         lexical = lexical_ranking(self.index, tuple(tokenize(question)), depth)
         query = self.analyse(question, _VECTOR_PENDING)
@@ -137,79 +142,82 @@ class QuestionAnswerer:
     def _initialisms(self) -> frozenset[str]:
         return frozenset().union(*(initialisms(d.text) for d in self.index.documents.values()))
 
-    def _ranked(
-        self, query: Query, top_k: int, filters: SearchFilters, lexical: LexicalRanking | None = None
-    ) -> tuple[list[ScoredSentence], list[RankedPassage]]:
-        """Every sentence of the fused pool scored, and the pool's `top_k` passages reranked."""
-        s = self.settings
-        pool = search_passages(self.index, query, max(top_k, s.candidates), filters, s.candidates, s.rrf_k, lexical)
-        scored = score_sentences(self.index, query, [r.passage.passage_id for r in pool], self._tokens, frozenset(s.primary_kinds))
-        return scored, rerank(pool, scored, self.index, s.distinct_citations)[:top_k]
-
-    def search(self, question: str, top_k: int | None = None, filters: SearchFilters = SearchFilters()) -> tuple[Citation, ...]:
-        """The passages an answer to `question` would cite, in the same order."""
+    def search(
+        self, question: str, top_k: int | None = None, filters: SearchFilters = SearchFilters(), asked: str | None = None
+    ) -> tuple[Citation, ...]:
+        """The passages an answer to `question` would cite, in the same order (`asked`: see `deliberate`)."""
         if (bound := self.for_caller(filters.access)) is not self:
-            return bound.search(question, top_k, filters)
+            return bound.search(question, top_k, filters, asked)
         top_k = top_k or self.settings.top_k
-        query, lexical = self._analysed(question, max(top_k, self.settings.candidates))
-        return cite(self.index, self._ranked(query, top_k, filters, lexical)[1])
+        return cite(self.index, self._decided(question, top_k, filters, asked)[3])
 
-    def answer(self, question: str, top_k: int | None = None, filters: SearchFilters = SearchFilters()) -> Answer:
-        """The extractive answer to `question` with its citations, or an abstention with the closest passages."""
-        if (bound := self.for_caller(filters.access)) is not self:
-            return bound.answer(question, top_k, filters)
+    @cached_property
+    def policy(self) -> AnswerPolicy:
+        return AnswerPolicy.for_settings(self.settings, self.answer_model.policy)
+
+    @cached_property
+    def _subjects(self) -> frozenset[str]:
+        return corpus_subjects(self.index)
+
+    def candidates(self, query: Query, scored: list[ScoredSentence], score: bool = True) -> list[Candidate]:
+        """The best sentences of the fused pool, each measured once and (with `score`) scored by the answer model."""
+        removed = boilerplate_lead(self.index, query, scored, self._tokens)
+        measured = candidate_features(
+            self.index, query, scored, removed, self._subjects, AnswerPolicy.candidates, self._tokens
+        )
+        if not score:
+            return measured
+        return [replace(c, p=p) for c, p in zip(measured, self.answer_model.probabilities([c.features for c in measured]))]
+
+    def deliberate(
+        self, question: str, top_k: int, filters: SearchFilters = SearchFilters(), asked: str | None = None, score: bool = True
+    ) -> tuple[Query, list[RankedPassage], list[ScoredSentence], list[Candidate]]:
+        """Everything the answer is decided from: the `Query` (constraints from `asked`, the question as the user
+        wrote it, when `question` is a follow-up's rewrite: the rewrite's words are search context, not constraints),
+        the fused pool, its sentences scored, and the candidates measured and scored by the answer model."""
         s = self.settings
-        top_k = top_k or s.top_k
         query, lexical = self._analysed(question, max(top_k, s.candidates))
-        scored, ranked = self._ranked(query, top_k, filters, lexical)
-        in_top = {sid for r in ranked for sid in self.index.passage_sentences[r.passage.passage_id]}
-        candidates = [x for x in scored if x.sentence.sentence_id in in_top]
-        chosen, reason = pick_answer_sentences(self.index, query, candidates, s.answer_sentences, s.abstain_threshold, s.answer_max_chars)
-        if chosen and boilerplate_lead(self.index, query, scored, self._tokens) >= s.abstain_boilerplate_margin:
-            chosen, reason = [], Abstention.REMOVED_TEXT
-        grounding = ground(self.index, query, candidates) if chosen and s.support_check else None
-        if grounding is not None:  # issue 13: quote only sentences that answer, each checked on its own
-            limit = s.answer_sentences if asks_for_several(query) else 1
-            chosen, reason = pick_answer_sentences(self.index, query, grounding.supported, limit, s.abstain_threshold, s.answer_max_chars)
-            reason = grounding.abstention or reason
-        relevance = scored[0].score if scored else 0.0
-        features = self._features(query, relevance, chosen, grounding)
-        related = list(grounding.related) if grounding else []
-        if chosen and answer_supported(features) < s.answer_gate:  # the learned combiner: on topic, probably not an answer
-            chosen, reason, related = [], Abstention.LOW_SUPPORT, chosen[:1]
-            features = replace(features, answered=0.0, answered_relevance=0.0)
+        if asked is not None and asked != question:
+            own = self.analyse(asked, query.vector)
+            query = replace(query, constraints=own.constraints, unmentioned=own.unmentioned)
+        pool = search_passages(self.index, query, max(top_k, s.candidates), filters, s.candidates, s.rrf_k, lexical)
+        scored = score_sentences(self.index, query, [r.passage.passage_id for r in pool], self._tokens)
+        return query, pool, scored, self.candidates(query, scored, score)
+
+    def _decided(self, question: str, top_k: int, filters: SearchFilters, asked: str | None = None):
+        """The question's decision, and the `top_k` passages ordered by the model's belief in their sentences (the
+        quoted sentence's passage is cited first)."""
+        query, pool, scored, candidates = self.deliberate(question, top_k, filters, asked)
+        decision = decide(query, candidates, self.policy)
+        ranked = rerank(pool, by_belief(scored, candidates, decision.chosen), self.index, self.settings.distinct_citations)[:top_k]
+        return query, scored, decision, ranked
+
+    def answer(self, question: str, top_k: int | None = None, filters: SearchFilters = SearchFilters(), asked: str | None = None) -> Answer:
+        """The extractive answer to `question` with its citations, or an abstention with the closest passages
+        (`asked`: see `deliberate`)."""
+        if (bound := self.for_caller(filters.access)) is not self:
+            return bound.answer(question, top_k, filters, asked)
+        s = self.settings
+        query, scored, decision, ranked = self._decided(question, top_k or s.top_k, filters, asked)
+        decline = decision.decline
         answer = compose(
-            self.index, question, ranked, chosen, relevance, Abstention(reason) if reason else None,
-            missing=tuple(c.text for c in grounding.missing) if grounding else (),
+            self.index, question, ranked, [c.scored for c in decision.chosen], scored[0].score if scored else 0.0,
+            decline.reason if decline else None,
+            missing=tuple(c.text for c in decline.missing) if decline else (),
             unmentioned=bool(query.unmentioned),
-            related=related,
+            related=[c.scored for c in decision.related],
             kind=query.kind.value,
         )
         # sides that disagree are cited and named; newer material on the first citation's event listed: both
         # among the documents this question's retrieval reached (reached_documents says why)
         docs = reached_documents(scored, allowed_docs(self.index, filters))
         answer = with_conflicts(self.index, query, answer, ranked, scored, s.conflict_margin, docs)
-        answer = declined_with_disagreement(self.index, query, answer, ranked, scored, s.conflict_margin, docs)
-        return replace(answer, newer=newer_sources(self.index, answer, docs), confidence=confidence(features), features=features)
-
-    def _features(self, query: Query, relevance: float, chosen: list[ScoredSentence], grounding) -> ReplyFeatures:
-        """What the answer gate and the confidence are computed from."""
-        unknown = query.unknown_words(self.index.lexicon)
-        return ReplyFeatures(
-            answered=float(bool(chosen)),
-            relevance=relevance,
-            answered_relevance=relevance if chosen else 0.0,
-            share_supported=grounding.share_supported if grounding else 0.0,
-            constraints=float(len(query.constraints)),
-            unmentioned=float(bool(query.unmentioned)),
-            own=max((c.own for c in chosen), default=0.0),
-            overlap=max((c.overlap for c in chosen), default=0.0),
-            unknown_share=sum(w for t, w in query.weights.items() if t in unknown),
-        )
+        confidence = self.answer_model.confidence(answer.answerable, decision.best_p)
+        return replace(answer, newer=newer_sources(self.index, answer, docs), confidence=confidence, decision=decision)
 
     def resolve(self, question: str, history: tuple[Turn, ...] = (), filters: SearchFilters = SearchFilters()) -> tuple[Resolution, SearchFilters]:
         """What to search for a question asked after `history` (see followup.py), and the filters to search it with."""
-        resolution = resolve(question, history)
+        resolution = resolve(question, history, frozenset(w.lower() for w in self._subjects))
         # "that letter": only a document this caller may see and their own filters let through
         visible = self.view(filters.access).documents
         keep = tuple(d for d in resolution.doc_ids if d in visible and (not filters.doc_ids or d in filters.doc_ids))
@@ -222,5 +230,5 @@ class QuestionAnswerer:
     ) -> tuple[Answer, Resolution]:
         """`answer` for a question asked after `history`, searched as it resolves; the answer carries the question as asked."""
         resolution, filters = self.resolve(question, history, filters)
-        answer = self.answer(resolution.searched_for, top_k, filters)
+        answer = self.answer(resolution.searched_for, top_k, filters, asked=question)
         return replace(answer, question=question), resolution

@@ -19,8 +19,9 @@ from index.answer.answer_type import AnswerType
 from index.answer.compose import Answer, cite
 from index.answer.conflicts import anchors_for, disagreement_sentence, find_conflicts, same_event
 from index.answer.query import Query
-from index.answer.scoring import PRIMARY_KINDS, ScoredSentence
+from index.answer.scoring import ScoredSentence
 from index.answer.search import RankedPassage, SearchFilters, allowed_passages
+from index.english import MONTH_NAMED
 from index.build.claims import EVENT_KEYS, Claim, event_keys, years_named
 from index.build.store import InspectionIndex
 
@@ -35,7 +36,7 @@ class NewerSource:
 
 _YEAR_ONLY = re.compile(r"\b(?:what|which) year\b", re.I)
 _FIGURE_ASKED = re.compile(r"\b(?:what|which) (?:is|was|are|were) the (?:average|mean|median|number|rate|share|proportion)\b|\bwhat (?:share|proportion|percentage)\b", re.I)
-_MONTH_NAMED = re.compile(r"\b(?:january|february|march|april|may|june|july|august|september|october|november|december)\b", re.I)
+_MONTH_NAMED = MONTH_NAMED
 
 
 def asked_kind(query: Query) -> str | None:
@@ -125,7 +126,7 @@ def allowed_docs(index: InspectionIndex, filters: SearchFilters) -> set[str] | N
 
 
 def _is_primary(index: InspectionIndex):
-    return lambda c: index.documents.metadata(c.doc_id).kind in PRIMARY_KINDS
+    return lambda c: index.is_primary(c.doc_id)
 
 
 def _authority_of(index: InspectionIndex):
@@ -155,9 +156,9 @@ def conflicts_for(
     return [c for c in find_conflicts(anchors, pool, _is_primary(index), _authority_of(index)) if c.kind == kind]
 
 
-def _cited_with(index: InspectionIndex, query: Query, answer: Answer, ranked: list[RankedPassage], conflicts: list, text) -> Answer:
-    """`answer` citing every side of `conflicts` (a side no ranked passage holds cited after the others), its text
-    made by `text(ending)` from the fixed disagreement sentence."""
+def _cited_with(index: InspectionIndex, query: Query, answer: Answer, ranked: list[RankedPassage], conflicts: list) -> Answer:
+    """`answer` citing every side of `conflicts` (a side no ranked passage holds is cited after the others), the fixed
+    sentence naming them appended to its text."""
     ranked = list(ranked)
     citing: dict[int, int] = {}  # sentence id -> the first citation whose passage holds it
 
@@ -185,7 +186,7 @@ def _cited_with(index: InspectionIndex, query: Query, answer: Answer, ranked: li
                 marker(claim)
     extra = cite(index, ranked[len(answer.citations):])
     added = tuple(dataclasses.replace(c, n=len(answer.citations) + i, for_disagreement=True) for i, c in enumerate(extra, 1))
-    return dataclasses.replace(answer, answer=text(ending), citations=answer.citations + added, conflicts=tuple(conflicts))
+    return dataclasses.replace(answer, answer=f"{answer.answer} {ending}", citations=answer.citations + added, conflicts=tuple(conflicts))
 
 
 def with_conflicts(
@@ -198,34 +199,13 @@ def with_conflicts(
     docs: set[str],
 ) -> Answer:
     """`answer` with its conflicts among `docs` (`reached_documents`): every side cited, and the fixed sentence
-    naming them appended. An abstention is left as it is here (`declined_with_disagreement` speaks for it)."""
-    if not answer.answerable:
-        return answer
+    naming them appended. A decline stays a decline (answerable false, its abstention kept) but is not a bare one:
+    when the closest passages disagree on the date or figure asked, it names the sides too ("When was the focused
+    visit?" declined, yet two sources give two months: the reader is shown both rather than nothing)."""
     conflicts = conflicts_for(index, query, scored, margin, docs)
     if not conflicts:
         return answer
-    return _cited_with(index, query, answer, ranked, conflicts, lambda ending: f"{answer.answer} {ending}")
-
-
-def declined_with_disagreement(
-    index: InspectionIndex,
-    query: Query,
-    answer: Answer,
-    ranked: list[RankedPassage],
-    scored: list[ScoredSentence],
-    margin: float,
-    docs: set[str],
-) -> Answer:
-    """A declined `answer` whose closest passages disagree on the date or figure asked: its text becomes the fixed
-    sentence naming the disagreement ("Sources disagree on the date: June 2018 [1], May 2018 [2].") in place of the
-    bare decline, its sides cited and `conflicts` filled; it stays declined (answerable false, the abstention kept).
-    Any other answer is returned as it is."""
-    if answer.answerable or answer.conflicts:
-        return answer
-    conflicts = conflicts_for(index, query, scored, margin, docs)
-    if not conflicts:
-        return answer
-    return _cited_with(index, query, answer, ranked, conflicts, lambda ending: f"{answer.answer} {ending}")
+    return _cited_with(index, query, answer, ranked, conflicts)
 
 
 def newer_sources(index: InspectionIndex, answer: Answer, docs: set[str]) -> tuple[NewerSource, ...]:

@@ -27,7 +27,8 @@ class Abstention(str, enum.Enum):
     REMOVED_TEXT = "removed-text"  # the question is about a teaser or advert cleaning removed, not the page
     NOT_MENTIONED = "not-mentioned"  # a name, date, figure or term of the question no answering sentence covers
     WRONG_TYPE = "wrong-type"  # sentences on the subject, none holding the kind of fact asked for (a salary, a name)
-    LOW_SUPPORT = "low-support"  # the best sentence passed every rule, but the learned answer gate judges it unlikely to answer
+    LOW_SUPPORT = "low-support"  # on topic, but the answer model judges no sentence likely to answer
+    PENDING = "pending"  # the question asks for an outcome the material says is still to come
 
 
 # issue 13: abstentions in plain words, fixed templates filled only with the question's own words
@@ -35,6 +36,7 @@ _NOT_MENTIONED = "The inspection material does not mention {what}."
 _NOT_FOR = "The inspection material does not answer this for {what}."
 _WRONG_TYPE = "The inspection material does not give {what}."
 _LOW_SUPPORT = "The inspection material does not clearly answer this."
+_PENDING = "The inspection material does not give this outcome: it says it is still to come."
 # what a wrong-type abstention says is not given, when the question names no noun of its own
 _KIND_PHRASES = {
     "money": "an amount of money",
@@ -69,6 +71,8 @@ def abstention_sentence(
             return _WRONG_TYPE.format(what=_KIND_PHRASES[kind])
     if reason is Abstention.LOW_SUPPORT:
         return _LOW_SUPPORT
+    if reason is Abstention.PENDING:
+        return _PENDING
     return NO_ANSWER
 
 
@@ -95,6 +99,7 @@ class Citation:
     def answer_page(self) -> int | None:
         """The page a reader should turn to: where the first answer sentence starts, else where the passage does."""
         return self.highlight_pages[0][0] if self.highlight_pages else self.page
+    primary: bool = False  # from a document of the inspectorate's own kinds (InspectionIndex.is_primary)
     for_disagreement: bool = False  # added after the ranked ones to cite a side of a disagreement (index/answer/caveats.py)
 
 
@@ -111,7 +116,7 @@ class Answer:
     missing: tuple[str, ...] = ()  # not-mentioned: the question's words no answering sentence covers
     related: tuple["RelatedSentence", ...] = ()  # on topic but not an answer: shown apart, never as the answer
     confidence: float = 0.0  # estimated chance the reply is right (answer holds the evidence, or abstention is due)
-    features: object = None  # the ReplyFeatures confidence was worked out from (evaluation fits on them)
+    decision: object = None  # index.answer.policy.Decision: the candidates and the decision behind the reply (evaluation reads it)
 
 
 @dataclass(frozen=True)
@@ -145,6 +150,7 @@ def cite(index: InspectionIndex, ranked: list[RankedPassage], highlights: dict[i
                 highlights=marked,
                 pages=page_range(doc.pages, r.passage.start, r.passage.end),
                 highlight_pages=tuple(page_range(doc.pages, s, e) for s, e in marked) if doc.pages else (),
+                primary=index.is_primary(r.passage.doc_id),
             )
         )
     return tuple(citations)

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from index.english import MONTHS, ORDINALS
 from index.build.lexical import token_set, tokenize
 
 # Below this Zipf frequency (about once per 10 million words) a lower-case word is a specific term
@@ -25,8 +26,7 @@ RARE_ZIPF = 2.5
 # A capitalised first word is a name only when it is this rare ("Ofsted told ...", not "Which ...").
 FIRST_WORD_ZIPF = 3.5
 
-MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december")
-_ORDINALS = frozenset({"second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth"})
+_ORDINALS = frozenset(ORDINALS)
 # words capitalised for grammar or habit, never a name
 _NOT_NAMES = frozenset({"i", "i'm", "i've", "i'd", "ok", "okay", "mr", "mrs", "ms", "dr", "cllr", "councillor", "sir", "dame"})
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’\-]*[A-Za-z]|[A-Za-z]|\d[\d,./]*\d|\d")

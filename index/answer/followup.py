@@ -28,12 +28,14 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from index.english import MONTHS
+
 MAX_TURNS = 10  # earlier turns a caller may send
 _MAX_CARRIED_WORDS = 14  # keeps a long chain from swamping the follow-up's own words
 
 _WORD = re.compile(r"[A-Za-z0-9]+(?:['’][A-Za-z]+)*(?:-[A-Za-z0-9]+)*")
 _YEAR = re.compile(r"^(19|20)\d\d$")
-_MONTHS = frozenset("january february march april may june july august september october november december".split())
+_MONTHS = frozenset(MONTHS)
 
 # Words that say nothing about what is asked: question words, auxiliaries, pronouns, prepositions, and
 # the verbs every question about a report uses. Grouping the remaining words gives a question's phrases.
@@ -347,12 +349,15 @@ def _carried(previous: str, question: str, keep_years: bool) -> list[str]:
     return kept
 
 
-_NOT_PEOPLE = frozenset("ofsted wakefield council children first send labour conservative county hall".split())
+# capitalised English words that begin bodies, not people; the corpus's own places and bodies ("Wakefield") come from
+# the index (`not_people`: index.answer.features.corpus_subjects), never from a list here
+_NOT_PEOPLE = frozenset("council children send labour conservative county hall".split())
 
 
-def latest_name(texts: Sequence[str]) -> str | None:
-    """The most recent person's name in `texts` (two or more capitalised words in a row, not a source or a body):
-    what "he" or "she" points at, even past a question about something else."""
+def latest_name(texts: Sequence[str], not_people: frozenset[str] = frozenset()) -> str | None:
+    """The most recent person's name in `texts` (two or more capitalised words in a row, not a source or a body;
+    `not_people`: lower-case words that name the corpus's own subject): what "he" or "she" points at, even past a
+    question about something else."""
     for text in reversed(texts):
         words = _words(text)
         runs: list[list[str]] = []
@@ -362,7 +367,7 @@ def latest_name(texts: Sequence[str]) -> str | None:
                 runs[-1].append(w)
             elif capital:
                 runs.append([w])
-        names = [r for r in runs if len(r) >= 2 and not any(_low(w) in _SOURCE_NOUNS | _NOT_PEOPLE for w in r)]
+        names = [r for r in runs if len(r) >= 2 and not any(_low(w) in _SOURCE_NOUNS | _NOT_PEOPLE | not_people for w in r)]
         if names:
             return " ".join(names[-1])
     return None
@@ -379,12 +384,12 @@ def _narrowing(question: str, previous: Turn | None) -> tuple[str, ...]:
     return ()
 
 
-def resolve(question: str, history: Sequence[Turn]) -> Resolution:
-    """What to search for `question` asked after `history` (oldest first)."""
-    return _resolve(question.strip(), history, _resolved_text(history))
+def resolve(question: str, history: Sequence[Turn], not_people: frozenset[str] = frozenset()) -> Resolution:
+    """What to search for `question` asked after `history` (oldest first); `not_people` as for `latest_name`."""
+    return _resolve(question.strip(), history, _resolved_text(history, not_people), not_people)
 
 
-def _resolve(question: str, history: Sequence[Turn], resolved_before: list[str]) -> Resolution:
+def _resolve(question: str, history: Sequence[Turn], resolved_before: list[str], not_people: frozenset[str] = frozenset()) -> Resolution:
     if not history:
         return Resolution(question)
     refs = references(question)
@@ -403,7 +408,7 @@ def _resolve(question: str, history: Sequence[Turn], resolved_before: list[str])
         if filled:
             text, slot = filled
             return Resolution(text, doc_ids, f"refers back (no subject of its own): the previous question with {slot} changed")
-    person = {_low(r) for r in refs} <= _PRONOUNS_PERSON and latest_name([t.question for t in history])
+    person = {_low(r) for r in refs} <= _PRONOUNS_PERSON and latest_name([t.question for t in history], not_people)
     if person and _low(person) not in question.lower():
         carried = [person]  # "why did he leave?": the last person named, even before a turn about something else
     else:
@@ -419,9 +424,9 @@ def _resolve(question: str, history: Sequence[Turn], resolved_before: list[str])
     return Resolution(text, doc_ids, f"refers back ({said}): brought in {'; '.join(carried)} from the conversation")
 
 
-def _resolved_text(history: Sequence[Turn]) -> list[str]:
+def _resolved_text(history: Sequence[Turn], not_people: frozenset[str] = frozenset()) -> list[str]:
     """Each earlier turn as it was searched, each resolved against the turns before it."""
     out: list[str] = []
     for i, turn in enumerate(history):
-        out.append(_resolve(turn.question.strip(), history[:i], out[:i]).searched_for)
+        out.append(_resolve(turn.question.strip(), history[:i], out[:i], not_people).searched_for)
     return out

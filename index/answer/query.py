@@ -22,8 +22,9 @@ from index.build.lexical import Lexicon, tokenize
 # A constraint in at least this share of passages is what the corpus is about ("Wakefield",
 # "Ofsted"), not something a question narrows to.
 SUBJECT_SHARE = 0.45
-# A name or term of six letters or more the corpus lacks may be a misspelling of one it has ("Isherwod",
-# "assesments"): this close counts as known. Shorter names are too near other words ("Leeds", "needs").
+# A name of six letters or more, or a lower-case word of five or more, that the corpus lacks may be a misspelling of
+# one it has ("Isherwod", "assesments", "acess"): this close counts as known. Shorter names are too near other words
+# ("Leeds", "needs").
 SPELLING_CUTOFF = 0.85
 
 
@@ -84,10 +85,17 @@ def _resolve(constraint: Constraint, lexicon: Lexicon, vocabulary, spelled_out) 
         if is_acronym(word) and acronym_key(word) in spelled_out():
             continue  # spelled out somewhere; which sentence spells it is beyond a word check
         low = word.lower().replace("’", "'").replace("'", "")
-        near = get_close_matches(low, vocabulary(), n=1, cutoff=SPELLING_CUTOFF) if len(low) >= 6 else []
-        if not near:
+        # a lower-case word of five letters is matched too ("acess"): staff type fast; a capitalised one must have six
+        shortest = 6 if word[:1].isupper() else 5
+        if len(low) < shortest:
             return constraint
-        tokens += tokenize(near[0])
+        if near := get_close_matches(low, vocabulary(), n=1, cutoff=SPELLING_CUTOFF):
+            tokens += tokenize(near[0])
+        # the corpus may hold the word only inflected ("accessing" for "acess"): its stems are words too
+        elif (stem := tokenize(low)) and (near := get_close_matches(stem[0], lexicon.frequencies.keys(), n=1, cutoff=SPELLING_CUTOFF)):
+            tokens += near
+        else:
+            return constraint
     return Constraint(constraint.text, constraint.kind, tuple(tokens)) if tokens else None
 
 

@@ -20,7 +20,6 @@ from index.answer.search import RankedPassage
 from index.build.chunk import Sentence
 from index.build.lexical import tokenize
 from index.build.store import InspectionIndex
-from index.settings import Settings
 
 # Lines such as "Overview" or "Dear Beate" are sentences to the splitter but answer nothing:
 # an answer sentence is a statement of some length ending as sentences end.
@@ -30,19 +29,7 @@ SENTENCE_COSINE = 1.0
 SENTENCE_OVERLAP = 0.4
 PASSAGE_COSINE = 0.5
 PASSAGE_OVERLAP = 0.2
-# Further sentences join the answer only when nearly as relevant as the best one.
-ANSWER_MARGIN = 0.15
-# A figure-holding sentence may trail the best on-topic sentence by this much and still answer
-# a "how many" or "when" question; further behind, the material does not hold the figure.
-TYPED_MARGIN = 0.25
-# ... and it must be about the thing asked: a figure in a sentence sharing none of the question's
-# rarer words ("12-week standard" for "how long are CAMHS waits?") answers something else.
-TYPED_MIN_OVERLAP = 0.1
-# Two sentences this similar say the same thing (news items quoting the letter).
-DUPLICATE_COSINE = 0.92
-# Several documents report the same finding; the inspectorate's own words are the primary source.
-# The kinds are a setting (INSPECTQA_PRIMARY_KINDS); this is its default, for callers without settings.
-PRIMARY_KINDS = frozenset(Settings.model_fields["primary_kinds"].default_factory())
+# Several documents report the same finding; the inspectorate's own words (InspectionIndex.is_primary) are preferred.
 PRIMARY_SOURCE_BONUS = 0.02
 # Removed sentences compared with the question by overlap after a cosine preselection of this many.
 BOILERPLATE_CANDIDATES = 20
@@ -79,7 +66,7 @@ def weighted_overlap(weights, tokens: Iterable[str]) -> float:
 
 
 def score_sentences(
-    index: InspectionIndex, query: Query, passage_ids: list[int], tokens: Tokens = word_set, primary_kinds: frozenset[str] = PRIMARY_KINDS
+    index: InspectionIndex, query: Query, passage_ids: list[int], tokens: Tokens = word_set
 ) -> list[ScoredSentence]:
     """Every sentence of the given passages that could answer `query`, scored, best first (each once);
     passages of `primary_kinds` (the inspectorate's own documents) get a small bonus."""
@@ -98,7 +85,7 @@ def score_sentences(
     for passage in index.passages.many(wanted):
         pid = passage.passage_id
         context = PASSAGE_COSINE * passage_cosines[pid] + PASSAGE_OVERLAP * weighted_overlap(query.weights, tokens(passage.text))
-        if index.documents.metadata(passage.doc_id).kind in primary_kinds:
+        if index.is_primary(passage.doc_id):
             context += PRIMARY_SOURCE_BONUS
         for sid in inside[pid]:
             if sid not in answering:
@@ -110,41 +97,16 @@ def score_sentences(
     return sorted(best.values(), key=lambda x: (-x.score, x.sentence.sentence_id))
 
 
-def _normalise(text: str) -> str:
-    return re.sub(r"\W+", " ", text.lower()).strip()
+def by_belief(scored: list[ScoredSentence], candidates, chosen) -> list[ScoredSentence]:
+    """`scored` re-valued for ranking passages by what the answer model believes: the quoted sentences first, then
+    the candidates by their chance of answering, then every other sentence by relevance (index.answer.features)."""
+    quoted = {c.sentence.sentence_id for c in chosen}
+    belief = {c.sentence.sentence_id: (2.0 if c.sentence.sentence_id in quoted else 0.0) + c.p for c in candidates}
+    # relevance is a sum of a few cosines and shares: well inside +-_UNSEEN, so an unseen sentence ranks below every candidate
+    return [ScoredSentence(s.sentence, belief.get(s.sentence.sentence_id, s.score - _UNSEEN), s.overlap, s.own) for s in scored]
 
 
-def pick_answer_sentences(
-    index: InspectionIndex, query: Query, scored: list[ScoredSentence], limit: int, threshold: float, max_chars: int
-) -> tuple[list[ScoredSentence], str | None]:
-    """The best sentence and up to `limit - 1` nearly-as-good others that fit in `max_chars`, or
-    ([], reason) to abstain, the reason being an `Abstention` value."""
-    candidates = scored
-    if not candidates or candidates[0].score < threshold:
-        return [], "not-relevant"
-    if query.answer_type is not None:
-        typed = [c for c in candidates if c.overlap >= TYPED_MIN_OVERLAP and holds_answer_type(c.sentence.text, query.answer_type)]
-        if not typed or typed[0].score < candidates[0].score - TYPED_MARGIN:
-            return [], "no-figure"
-        candidates = typed
-    best = candidates[0].score
-    chosen: list[ScoredSentence] = []
-    length = 0
-    for cand in candidates:
-        if len(chosen) == limit or cand.score < max(threshold, best - ANSWER_MARGIN):
-            break
-        if chosen and length + len(cand.sentence.text) > max_chars:
-            continue  # a shorter supporting sentence may still fit
-        vec = index.sentence_vectors[cand.sentence.sentence_id]
-        if any(
-            _normalise(c.sentence.text) == _normalise(cand.sentence.text)
-            or float(index.sentence_vectors[c.sentence.sentence_id] @ vec) > DUPLICATE_COSINE
-            for c in chosen
-        ):
-            continue
-        chosen.append(cand)
-        length += len(cand.sentence.text)
-    return chosen, None
+_UNSEEN = 100.0
 
 
 def rerank(ranked: list[RankedPassage], scored: list[ScoredSentence], index: InspectionIndex, distinct: bool = True) -> list[RankedPassage]:

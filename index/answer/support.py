@@ -15,7 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from index.answer.answer_type import AnswerType, holds_answer_type
-from index.answer.constraints import MONTHS, Constraint, ConstraintKind, covered, figures_written, text_terms
+from index.english import MONTHS
+from index.answer.constraints import Constraint, ConstraintKind, covered, figures_written, text_terms
 from index.build.lexical import token_set, tokenize
 
 
@@ -81,8 +82,8 @@ def _without_names(sentence: str, constraints: Sequence[Constraint]) -> str:
     return sentence
 
 
-def check(kind: AnswerType, constraints: Sequence[Constraint], context: SentenceContext) -> Verdict:
-    """Whether the sentence of `context` answers a question of `kind` with `constraints`."""
+def check(kind: AnswerType, constraints: Sequence[Constraint], context: SentenceContext, not_names: frozenset[str] = frozenset()) -> Verdict:
+    """Whether the sentence of `context` answers a question of `kind` with `constraints` (`not_names`: see holds_answer_type)."""
     terms = context.terms()
-    typed = holds_answer_type(_without_names(context.sentence, constraints), kind)
+    typed = holds_answer_type(_without_names(context.sentence, constraints), kind, not_names)
     return Verdict(typed=typed, missing=tuple(c for c in constraints if not context.covers(c, terms)))

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from index.answer.conflicts import clash, same_event
-from index.answer.scoring import PRIMARY_KINDS
 from index.build.claim_table import ABOUT, ABSENT, KIND, RESOLVED, YEAR, ClaimTable
 from index.build.claims import EVENT_KEYS, Claim
 from index.build.store import InspectionIndex
@@ -58,7 +57,7 @@ def _one_per_document(claims: list[Claim], own_doc: str) -> list[Claim]:
 def build_timeline(index: InspectionIndex, claims: list[Claim], among: list[Claim]) -> list[TimelineEntry]:
     """An entry per distinct (authority, event, date) of `claims`, compared with the claims of `among` about the same
     authority (another council's inspection is another event); oldest first."""
-    primary = lambda c: index.documents.metadata(c.doc_id).kind in PRIMARY_KINDS  # noqa: E731
+    primary = lambda c: index.is_primary(c.doc_id)  # noqa: E731
     authority = lambda c: index.documents.metadata(c.doc_id).authority  # noqa: E731
     events = [c for c in claims if is_event(c)]
     others: dict[str | None, list[Claim]] = {}

@@ -25,17 +25,18 @@ import datetime as dt
 import re
 from dataclasses import asdict, dataclass
 
+from index.english import MONTH_NUMBERS
+from index.english import NUMBER_WORDS as ENGLISH_NUMBER_WORDS
+
 # Raised whenever the extraction rules change what they extract: an index built with other rules is out of date.
 RULES_VERSION = 3  # 3: figures keyed by the words of their clause, with a period, and bare figures ("is 21")
 
-MONTHS = {m: i for i, m in enumerate(
-    ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"], 1)}
+MONTHS = dict(MONTH_NUMBERS)
 MONTHS.update({m[:3]: i for m, i in list(MONTHS.items())} | {"sept": 9})
 MONTH_NAMES = ["", "January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]
 # UK seasons, as the month ranges they cover
 SEASONS = {"spring": (3, 5), "summer": (6, 8), "autumn": (9, 11), "winter": (12, 12)}
-NUMBER_WORDS = {w: i for i, w in enumerate(
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen twenty".split())}
+NUMBER_WORDS = {w: n for w, n in ENGLISH_NUMBER_WORDS.items() if n <= 20}
 
 # Event and measure words, with the key they are filed under. Ordered longest first so "focused visit"
 # is found before "visit". These are the words Ofsted material and reporting on it use for its events

@@ -93,6 +93,12 @@ class Encoder:
         get_dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
         return int(get_dim())
 
+    def release_batch(self) -> None:
+        """Free what encoding a build's batches left allocated (the ONNX batch session and its arena); a
+        serving process calls it after each rebuild (service/reload.py), the next build makes it again."""
+        if self._model is not None and hasattr(self._model, "release_batch"):
+            self._model.release_batch()
+
     def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
         self.load()
         self.texts_encoded += len(texts)

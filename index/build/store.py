@@ -128,6 +128,12 @@ class InspectionIndex:
     boilerplate_vectors: np.ndarray
     # every date and figure a sentence states, in sentence order: rows of memory-mapped columns, a `Claim` made per row asked for
     claims: ClaimTable = field(default_factory=ClaimTable.empty)
+    # document kinds that are the inspectorate's own words (Settings.primary_kinds, INSPECTQA_PRIMARY_KINDS): read
+    # through is_primary by ranking, conflicts, the timeline and the replies' `primary` flags alike
+    primary_kinds: frozenset[str] = frozenset(Settings.model_fields["primary_kinds"].default_factory())
+
+    def is_primary(self, doc_id: str) -> bool:
+        return self.documents.metadata(doc_id).kind in self.primary_kinds
 
     @cached_property
     def sentence_claims(self) -> SentenceClaims:
@@ -440,4 +446,5 @@ def load_index(index_dir: Path, settings: Settings, check_settings: bool = True)
         boilerplate_vectors=boilerplate_vectors,
         claims=claims,
         boilerplate_doc_ids=boilerplate_doc_ids,
+        primary_kinds=frozenset(settings.primary_kinds),
     )

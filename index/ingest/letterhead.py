@@ -22,6 +22,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from index.english import MONTH_PATTERN
+
 # A line of an address or a signature: short, few words, not a sentence.
 _SHORT_LINE = 60
 _SHORT_WORDS = 9
@@ -43,8 +45,8 @@ _CLOSING = re.compile(
     re.I,
 )
 _DATE_LINE = re.compile(
-    r"^\d{1,2}(?:st|nd|rd|th)?\s+(?:january|february|march|april|may|june|july|august|september|october|november|december)\s+\d{4}$"
-    r"|^(?:january|february|march|april|may|june|july|august|september|october|november|december)\s+\d{1,2},?\s+\d{4}$"
+    rf"^\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{MONTH_PATTERN})\s+\d{{4}}$"
+    rf"|^(?:{MONTH_PATTERN})\s+\d{{1,2}},?\s+\d{{4}}$"
     r"|^\d{1,2}/\d{1,2}/\d{2,4}$",
     re.I,
 )

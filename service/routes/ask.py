@@ -27,7 +27,7 @@ def ask(body: AskRequest, answerer: Answerer, access: CallerAccess, request: Req
     # resolve, then answer(): the serving answerer's own answer() (instrumented: counted, timed) answers the follow-up
     filters = dataclasses.replace(body.search_filters(), access=access)
     resolution, filters = answerer.resolve(body.question, body.turns(), filters)
-    answer = replace(answerer.answer(resolution.searched_for, body.top_k, filters), question=body.question)
+    answer = replace(answerer.answer(resolution.searched_for, body.top_k, filters, asked=body.question), question=body.question)
     note(request, citations=citations_of(answer.citations), abstention=answer.abstention.value if answer.abstention else None)
     return AskResponse.from_answer(answer, took_ms=round((time.perf_counter() - started) * 1000, 2), resolution=resolution)
 
@@ -39,6 +39,6 @@ def search(body: SearchRequest, answerer: Answerer, access: CallerAccess, reques
     note(request, question=body.question, build_id=answerer.index.path.name)
     filters = dataclasses.replace(body.search_filters(), access=access)
     resolution, filters = answerer.resolve(body.question, body.turns(), filters)
-    citations = answerer.search(resolution.searched_for, body.top_k, filters)
+    citations = answerer.search(resolution.searched_for, body.top_k, filters, asked=body.question)
     note(request, citations=citations_of(citations))
     return SearchResponse.from_citations(body.question, citations, round((time.perf_counter() - started) * 1000, 2), resolution.searched_for)

@@ -8,13 +8,13 @@ import datetime as dt
 from typing import Annotated
 
 import numpy as np
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from pydantic import ValidationError
 
 from index.answer.caveats import allowed_docs
 from index.answer.timeline import build_timeline, event_rows
 from index.build.claims import date_label, event_keys
-from index.answer.scoring import PRIMARY_KINDS
+from service.audit import note
 from service.deps import Answerer, CallerAccess
 from service.errors import error_response
 from service.schemas import ErrorResponse, Filters, Kind, TimelineEvent, TimelineResponse, TimelineSource
@@ -29,13 +29,14 @@ def _source(index, claim) -> TimelineSource:
     doc = index.documents[claim.doc_id]
     return TimelineSource(
         doc_id=claim.doc_id, title=doc.title, kind=doc.kind, published=doc.published_iso, value=claim.value,
-        start=claim.start, end=claim.end, text=doc.text[claim.start : claim.end], primary=doc.kind in PRIMARY_KINDS,
+        start=claim.start, end=claim.end, text=doc.text[claim.start : claim.end], primary=index.is_primary(claim.doc_id),
         authority=doc.authority,
     )
 
 
 @router.get("/timeline", response_model=TimelineResponse, responses={422: {"model": ErrorResponse}, 503: {"model": ErrorResponse}})
 def timeline(
+    request: Request,
     answerer: Answerer,
     access: CallerAccess,
     q: Annotated[str | None, Query(max_length=2000, description="Only events in the passages this question retrieves, and events it names.")] = None,
@@ -53,6 +54,11 @@ def timeline(
     except ValidationError as exc:
         return error_response(422, "invalid_request", "; ".join(e["msg"] for e in exc.errors()))
     filters = dataclasses.replace(filters, access=access)
+    # audited as /search is (service/audit.py): the question, the index build, and every passage shown
+    if q and q.strip():
+        note(request, question=q.strip(), build_id=answerer.index.path.name)
+    else:
+        note(request, build_id=answerer.index.path.name)
     index = answerer.view(access)
     docs = allowed_docs(index, filters)
     q = q.strip() if q else None
@@ -82,4 +88,6 @@ def timeline(
         )
         for e in entries
     ]
+    shown = [s for e in events for s in (e.citation, *e.agree, *e.disagree)]
+    note(request, citations=tuple({"doc_id": s.doc_id, "start": s.start, "end": s.end} for s in shown))
     return TimelineResponse(q=q, events=events)

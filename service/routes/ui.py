@@ -46,6 +46,12 @@ def chat_page(request: Request) -> HTMLResponse:
     return HTMLResponse(page, headers=PAGE_HEADERS)
 
 
+@router.api_route("/manage", methods=["GET", "HEAD"])
+def manage_page() -> HTMLResponse:
+    """The admin view: upload and remove documents and follow each change's job (its API calls need an admin key)."""
+    return HTMLResponse((STATIC_DIR / "manage.html").read_text(encoding="utf-8"), headers=PAGE_HEADERS)
+
+
 class _StaticWithHeaders(StaticFiles):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         async def send_with_headers(message) -> None:

@@ -18,7 +18,8 @@
     "not-relevant": "Nothing in the material is close enough to the question.",
     "no-figure": "The question asks for a figure or a date, and no passage near the top holds one about it.",
     "removed-text": "The question matches a link or advert captured with a web page, not the page itself.",
-    "low-support": "The closest sentences are on the subject, but the checks judge that they probably do not answer it.",
+    "low-support": "The closest sentences are on the subject, but the answer model judges that they probably do not answer it.",
+    "pending": "The question asks for an outcome the material says is still to come.",
   };
   // reasons whose plain sentence the service writes itself, from the question's own words ("does not mention Leeds")
   const OWN_WORDS_REASONS = new Set(["not-mentioned", "wrong-type"]);
@@ -440,9 +441,9 @@
       });
       const low = typeof r.confidence === "number" && r.confidence < LOW_CONFIDENCE;
       reply.append(el("div", { class: low ? "answer low-confidence" : "answer" },
-        el("p", { class: "label" }, "Answer", low ? " " : null, low ? el("span", { class: "badge low-badge" }, "low confidence") : null),
+        el("p", { class: "label" }, "Answer", low ? " " : null, low ? el("span", { class: "badge low-badge" }, "not sure") : null),
         answer,
-        low ? el("p", { class: "low-note" }, "This answer may not hold what you asked for: check it against the sources below.") : null));
+        low ? el("p", { class: "low-note" }, "Not sure: this answer may not hold what you asked for. Check it against the sources below.") : null));
       if (r.conflicts && r.conflicts.length) reply.append(renderConflicts(r, turn, byN));
       if (r.newer && r.newer.length) reply.append(renderNewer(r, turn));
       if (TIMELINE_QUESTION.test(turn.question)) {
@@ -458,6 +459,10 @@
             ? el("p", { class: "abstain-reason" }, r.answer)
             : ABSTAIN_REASONS[r.abstention] ? el("p", { class: "abstain-reason" }, ABSTAIN_REASONS[r.abstention]) : null,
           (r.related || []).length ? renderRelated(r.related, byN, turn) : null,
+          // a decline's confidence is the chance that declining is right
+          typeof r.confidence === "number" && r.confidence < LOW_CONFIDENCE
+            ? el("p", { class: "low-note" }, "Not sure: the material may answer this after all. Read the closest passages below.")
+            : null,
           el("p", { class: "muted" },
             r.citations.length
               ? "The closest passages are below for you to judge; none of them is an answer."
