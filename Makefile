@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install vendor index run run-pg test fuzz eval report train-answerer load bench bench-scale bench-followup clean
+.PHONY: install vendor index run run-pg test fuzz eval eval-councils report train-answerer load bench bench-scale bench-followup clean
 
 $(STAMP): pyproject.toml
 	@echo "install 1/4: a virtual environment in $(VENV)"
@@ -75,6 +75,10 @@ fuzz: $(STAMP)
 run-pg: $(STAMP)
 	INSPECTQA_VECTOR_STORE=pgvector $(VENV)/bin/inspectqa index build
 	INSPECTQA_VECTOR_STORE=pgvector INSPECTQA_AUTH=$${INSPECTQA_AUTH:-off} $(VENV)/bin/inspectqa serve --host 127.0.0.1 --port 8000
+
+# conflicts on a corpus of three councils: the seed corpus beside eval/fixtures/councils (eval/README.md)
+eval-councils: $(STAMP)
+	$(PY) -m eval.councils --out eval/out/councils
 
 # ratios of service time to raw encoder time, build/start-up/memory, local vs Ray build encoding, and the
 # 100k scale set with pgvector vs FAISS (< 15 min); then one served process through 30 upload/removal rebuilds,

@@ -105,7 +105,7 @@ def _cmd_add(args: argparse.Namespace) -> int:
     from index.ingest.manage import Overrides, add_documents
 
     settings = _settings(args)
-    overrides = Overrides(args.title, args.published, args.kind, args.publisher, args.doc_id, access=tuple(args.access or ()), url=args.url)
+    overrides = Overrides(args.title, args.published, args.kind, args.publisher, args.doc_id, access=tuple(args.access or ()), url=args.url, authority=args.authority)
     if problems := overrides.problems():
         print(f"error: {'; '.join(problems)}", file=sys.stderr)
         return 2
@@ -251,6 +251,11 @@ def register(commands) -> None:
         action="append",
         metavar="GROUP",
         help="only callers in GROUP may see the document (repeatable: any of the groups); default: everyone allowed on the service",
+    )
+    add.add_argument(
+        "--authority",
+        help="the local authority the documents are about, e.g. Wakefield (default: found from each document's text: "
+        "a letter's addressee block, else the council it names most)",
     )
     add.add_argument("--url", type=_url, help="where the document was published, http:// or https:// (one file only); shown as 'Original' on the chat page")
     _common(add)

@@ -76,8 +76,15 @@ def is_disagreement(conflict: ReplyConflict, sides: tuple[GoldSide, ...]) -> boo
     return None not in found and len(set(found)) == len(found)
 
 
-def conflict_figures(items: list[GoldItem], replies: dict[str, list[ReplyConflict]]) -> dict:
-    """Recall, precision and the rest from the gold items and each item's flagged conflicts (by id)."""
+def cross_authority(conflict: ReplyConflict, authority_of: dict[str, str | None]) -> bool:
+    """The conflict pairs claims of documents about different authorities (or of one about none)."""
+    found = {authority_of.get(doc) for side in conflict for doc, _ in side}
+    return len(found) > 1 or None in found
+
+
+def conflict_figures(items: list[GoldItem], replies: dict[str, list[ReplyConflict]], authority_of: dict[str, str | None] | None = None) -> dict:
+    """Recall, precision and the rest from the gold items and each item's flagged conflicts (by id); with
+    `authority_of` (doc_id -> authority) also the flagged conflicts pairing two authorities."""
     contested = [i for i in items if i.type == "contested"]
     genuine = [i.sides for i in contested]
     flagged = [(item, c) for item in items for c in replies.get(item.id, [])]
@@ -98,6 +105,7 @@ def conflict_figures(items: list[GoldItem], replies: dict[str, list[ReplyConflic
         "flagged": len(flagged),
         "distinct_pairs_flagged": sum(1 for i in items if i.type == "distinct" and any(splits(c, i.sides) for c in replies.get(i.id, []))),
         "agreed_split": sum(1 for i in items if i.type == "agreed" and any(splits(c, i.sides) for c in replies.get(i.id, []))),
+        "cross_authority_pairs": None if authority_of is None else sum(cross_authority(c, authority_of) for _, c in flagged),
         "missed": [i.id for i in contested if i not in found],
         "questions_flagged": sorted({item.id for item, _ in flagged}),
     }
@@ -108,17 +116,17 @@ def reply_conflicts(index, answer) -> list[ReplyConflict]:
     return [[[(c.doc_id, index.sentences[c.sentence_id].text) for c in side] for side in conflict.sides] for conflict in answer.conflicts]
 
 
-def run_conflicts(path: Path, answerer, out: Path, top_k: int) -> dict:
-    """Put every gold question to `answerer`, score its conflicts, write conflicts.json into `out`."""
+def run_conflicts(path: Path | tuple[Path, ...], answerer, out: Path, top_k: int) -> dict:
+    """Put every gold question of `path` (one file or several) to `answerer`, score its conflicts, write conflicts.json into `out`."""
     from index.ingest.corpus import read_entries
 
     index = answerer.index
     by_file = {str(e.get("file")): str(e.get("doc_id")) for e in read_entries(answerer.settings.corpus_dir) if isinstance(e, dict)}
-    items = load_gold(path, by_file)
+    items = [item for p in ((path,) if isinstance(path, (str, Path)) else path) for item in load_gold(p, by_file)]
     replies = {}
     for item in items:
         replies[item.id] = reply_conflicts(index, answerer.answer(item.question, top_k))
-    figures = conflict_figures(items, replies)
+    figures = conflict_figures(items, replies, {d: index.documents.metadata(d).authority for d in index.documents})
     out.mkdir(parents=True, exist_ok=True)
     detail = {"figures": figures, "questions": {i.id: {"question": i.question, "type": i.type, "conflicts": replies[i.id]} for i in items}}
     tmp = out / "conflicts.json.tmp"
@@ -136,6 +144,8 @@ def print_figures(figures: dict, file=None) -> None:
         ("distinct pairs flagged", figures["distinct_pairs_flagged"], f"of {figures['distinct']}"),
         ("agreed questions split", figures["agreed_split"], f"of {figures['agreed']}"),
     ]
+    if figures.get("cross_authority_pairs") is not None:
+        rows.append(("cross-authority pairs", figures["cross_authority_pairs"], "flagged conflicts pairing two authorities"))
     print("| figure | value | over |\n| --- | --- | --- |", file=file)
     for name, value, over in rows:
         print(f"| {name} | {value if value is not None else 'n/a'} | {over} |", file=file)

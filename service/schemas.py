@@ -35,6 +35,9 @@ class Filters(BaseModel):
     kind: list[Kind] = Field(default_factory=list, description="Only documents of these kinds.")
     published_from: dt.date | None = Field(None, description="Only documents published on or after this date (undated ones are left out).")
     published_to: dt.date | None = Field(None, description="Only documents published on or before this date (undated ones are left out).")
+    authority: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(
+        default_factory=list, max_length=50, description="Only documents about these local authorities (GET /documents/facets lists them)."
+    )
 
     @model_validator(mode="after")
     def _range_in_order(self) -> "Filters":
@@ -43,7 +46,7 @@ class Filters(BaseModel):
         return self
 
     def to_search(self) -> SearchFilters:
-        return SearchFilters(tuple(self.doc_id), tuple(self.kind), self.published_from, self.published_to)
+        return SearchFilters(tuple(self.doc_id), tuple(self.kind), self.published_from, self.published_to, authorities=tuple(self.authority))
 
 
 class CitedSpan(BaseModel):
@@ -135,6 +138,7 @@ class CitationOut(BaseModel):
         "(see conflicts); the ranked citations come first and keep their order.",
     )
     publisher: str | None = Field(None, description="Who published the document, or null where the corpus does not say.")
+    authority: str | None = Field(None, description="The local authority the document is about, or null where none was found.")
 
 
 def _located(c: Citation) -> dict:
@@ -149,6 +153,7 @@ def _located(c: Citation) -> dict:
         "end": c.passage.end,
         "page": c.page,
         "pages": list(c.pages) if c.pages else None,
+        "authority": c.authority,
     }
 
 
@@ -290,6 +295,7 @@ class TimelineSource(BaseModel):
     end: int
     text: str = Field(description="The sentence, verbatim: equals the document text from start to end.")
     primary: bool
+    authority: str | None = Field(None, description="The local authority the document is about, or null where none was found.")
 
 
 class TimelineEvent(BaseModel):
@@ -299,6 +305,7 @@ class TimelineEvent(BaseModel):
     citation: TimelineSource
     agree: list[TimelineSource] = Field(description="Other sources giving a compatible date for the same event.")
     disagree: list[TimelineSource] = Field(description="Other sources giving a different date for the same event.")
+    authority: str | None = Field(None, description="The local authority the event is about: sources of other authorities never agree or disagree with it.")
 
 
 class TimelineResponse(BaseModel):
@@ -323,6 +330,7 @@ class PassageOut(BaseModel):
     bm25_score: float
     page: int | None = Field(None, description="Page (1-based) where the passage starts; null for formats without pages.")
     pages: list[int] | None = Field(None, description="[first, last] page the passage lies on; null for formats without pages.")
+    authority: str | None = Field(None, description="The local authority the document is about, or null where none was found.")
 
 
 class SearchResponse(BaseModel):
@@ -358,6 +366,20 @@ class DocumentSummary(BaseModel):
     published: str | None
     passage_count: int
     url: str | None = Field(None, description="Where the document was published (http or https), or null.")
+    authority: str | None = Field(None, description="The local authority the document is about, or null where none was found.")
+    authority_source: str | None = Field(
+        None, description="How it was found: documents.yaml, addressee (a letter's addressee block), council-mention, services-mention, or not-found."
+    )
+
+
+class FacetCount(BaseModel):
+    value: str | None = Field(description="The facet's value; null counts the documents with none.")
+    count: int
+
+
+class DocumentFacets(BaseModel):
+    authority: list[FacetCount] = Field(description="Documents per local authority, most first.")
+    kind: list[FacetCount] = Field(description="Documents per kind, most first.")
 
 
 class DocumentOut(DocumentSummary):

@@ -35,6 +35,7 @@ class NewerSource:
 
 
 _YEAR_ONLY = re.compile(r"\b(?:what|which) year\b", re.I)
+_FIGURE_ASKED = re.compile(r"\b(?:what|which) (?:is|was|are|were) the (?:average|mean|median|number|rate|share|proportion)\b|\bwhat (?:share|proportion|percentage)\b", re.I)
 _MONTH_NAMED = MONTH_NAMED
 
 
@@ -42,8 +43,10 @@ def asked_kind(query: Query) -> str | None:
     """Which disagreements matter to a question: "date" when it asks when (to the month or finer: a
     question asking only the year is answered alike by every side of a month dispute), "figure" when it
     asks how many / how much / how long, None otherwise."""
-    if query.answer_type in (AnswerType.COUNT, AnswerType.AMOUNT, AnswerType.DURATION):
+    if query.answer_type in (AnswerType.COUNT, AnswerType.AMOUNT, AnswerType.DURATION, AnswerType.PERCENT):
         return "figure"
+    if _FIGURE_ASKED.search(query.text):
+        return "figure"  # "what is the average caseload ...?", "what share of the workforce ...?"
     if query.answer_type is AnswerType.DATE and not _YEAR_ONLY.search(query.text):
         return "date"
     if query.answer_type is None and len(_MONTH_NAMED.findall(query.text)) >= 2:
@@ -83,13 +86,21 @@ def claims_in_play(
     if keys:
         # a question naming its event: a top sentence's date of some other event is not what it asks
         # ("the third monitoring visit since ... the inspection in July 2018" for "when were the monitoring visits?")
-        top = [c for c in top if any(same_event(c.about, k) for k in keys)]
+        # a figure's measure key holds the event word ("average caseload personal advisers" is about "caseload")
+        top = [c for c in top if any(same_event(c.about, k) or _measures(c, k) for k in keys)]
     anchors = top + anchors_for(keys, years_named(query.text), retrieved)
     seen = {(c.sentence_id, c.value_start) for c in retrieved}
     # a date clashes, or sides with one, only in its own year (conflicts.py): other years' dates are not made
     years = {a.year for a in anchors if a.kind == "date" and a.year is not None}
     rest = [c for c in claims_on(index, {a.about for a in anchors}, docs, years) if (c.sentence_id, c.value_start) not in seen]
     return anchors, retrieved + rest
+
+
+def _measures(claim: Claim, key: str) -> bool:
+    """A figure claim whose measure (index.build.claims.measure_key) names the one-word event key `key`."""
+    if claim.kind != "figure" or " " in key:
+        return False
+    return key.rstrip("s") in {w.rstrip("s") for w in claim.about.split()}
 
 
 def claims_on(index: InspectionIndex, keys: set[str], docs: set[str], date_years: set[int] | None = None) -> list[Claim]:
@@ -118,12 +129,31 @@ def _is_primary(index: InspectionIndex):
     return lambda c: index.is_primary(c.doc_id)
 
 
-def conflicts_for(index: InspectionIndex, query: Query, scored: list[ScoredSentence], margin: float, docs: set[str]) -> list:
-    """The disagreements of the kind the question asks (`asked_kind`) among the claims in play within `docs`."""
+def _authority_of(index: InspectionIndex):
+    return lambda c: index.documents.metadata(c.doc_id).authority
+
+
+def authorities_named(index: InspectionIndex, text: str, docs: set[str]) -> set[str]:
+    """The authorities of `docs` a question names ("When was Brackenridge judged inadequate?"), as whole words."""
+    held = {a for d in docs if (a := index.documents.metadata(d).authority)}
+    return {a for a in held if re.search(rf"(?<![\w-]){re.escape(a)}(?![\w-])", text, re.I)}
+
+
+def conflicts_for(
+    index: InspectionIndex, query: Query, scored: list[ScoredSentence], margin: float, docs: set[str]
+) -> list:
+    """The disagreements, of the kind the question asks (`asked_kind`), among the claims in play: within one authority
+    and one event only. A question naming an authority looks at that authority's documents alone; one naming none
+    looks at each authority apart (find_conflicts never pairs claims of two authorities)."""
     kind = asked_kind(query)
     if kind is None:
         return []
-    return [c for c in find_conflicts(*claims_in_play(index, query, scored, margin, docs), _is_primary(index)) if c.kind == kind]
+    named = authorities_named(index, query.text, docs)
+    if named:
+        docs = {d for d in docs if index.documents.metadata(d).authority in named}
+        scored = [s for s in scored if s.sentence.doc_id in docs]
+    anchors, pool = claims_in_play(index, query, scored, margin, docs)
+    return [c for c in find_conflicts(anchors, pool, _is_primary(index), _authority_of(index)) if c.kind == kind]
 
 
 def _cited_with(index: InspectionIndex, query: Query, answer: Answer, ranked: list[RankedPassage], conflicts: list) -> Answer:
@@ -179,8 +209,8 @@ def with_conflicts(
 
 
 def newer_sources(index: InspectionIndex, answer: Answer, docs: set[str]) -> tuple[NewerSource, ...]:
-    """Dated documents of `docs` (`reached_documents`) newer than the first citation's that speak of the same event
-    or measure (one sentence each)."""
+    """Dated documents of `docs` (`reached_documents`) about the first citation's authority, newer than it, that speak
+    of the same event or measure (one sentence each)."""
     if not answer.citations:
         return ()
     first = answer.citations[0]
@@ -201,7 +231,9 @@ def newer_sources(index: InspectionIndex, answer: Answer, docs: set[str]) -> tup
         return any(c.kind == e.kind and same_event(c.about, e.about) and (c.kind == "figure" or c.year == e.year) for e in events)
 
     found: dict[str, NewerSource] = {}
-    newer = {d for d in docs if (p := index.documents.metadata(d).published) is not None and p > published}
+    # of the same authority: another council's later letter is not newer material on this council's event
+    own = index.documents.metadata(first.passage.doc_id).authority
+    newer = {d for d in docs if (m := index.documents.metadata(d)).published is not None and m.published > published and m.authority == own}
     # in document order, so each newer document is represented by its first sentence on the event
     years = {e.year for e in events if e.kind == "date"}
     for claim in sorted(claims_on(index, {e.about for e in events}, newer, years), key=lambda c: c.sentence_id):

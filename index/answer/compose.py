@@ -93,6 +93,7 @@ class Citation:
     # (first, last) page of each highlight, in the order of `highlights`: a sentence broken by a page
     # break starts on one page and ends on the next. Empty for formats without pages.
     highlight_pages: tuple[tuple[int, int], ...] = ()
+    authority: str | None = None  # the local authority the document is about (index/ingest/authority.py)
 
     @property
     def answer_page(self) -> int | None:
@@ -141,6 +142,7 @@ def cite(index: InspectionIndex, ranked: list[RankedPassage], highlights: dict[i
                 kind=doc.kind,
                 published=doc.published_iso,
                 publisher=doc.publisher,
+                authority=doc.authority,
                 score=r.dense_score,
                 fused_score=r.score,
                 bm25_score=r.bm25_score,

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from index.build.claims import KEY_FAMILY, Claim
+from index.build.claims import EVENT_KEYS, KEY_FAMILY, Claim
 
 _HEDGE_SHARE = 0.25  # a hedged figure agrees with values within this share of it
 
@@ -32,7 +32,24 @@ def same_event(a: str, b: str) -> bool:
     Two different specific kinds ("focused visit" / "monitoring visit") are different events."""
     if not a or not b:
         return False
-    return a == b or KEY_FAMILY.get(a) == b or KEY_FAMILY.get(b) == a
+    if a == b or KEY_FAMILY.get(a) == b or KEY_FAMILY.get(b) == a:
+        return True
+    return same_measure(a, b)
+
+
+_MEASURE_OVERLAP = 0.6  # share of their words two figure keys must have in common (Jaccard) to be one measure
+
+
+def same_measure(a: str, b: str) -> bool:
+    """Two figure keys (index.build.claims.measure_key: the words of a figure's clause) name one measure:
+    at least two words each and most of them shared ("average caseload personal advisers" said two ways).
+    Event keys from the vocabulary are matched exactly only ("focused visit" is not "monitoring visit")."""
+    if a in EVENT_KEYS or b in EVENT_KEYS:
+        return False
+    wa, wb = set(a.split()), set(b.split())
+    if len(wa) < 2 or len(wb) < 2:
+        return False
+    return len(wa & wb) / len(wa | wb) >= _MEASURE_OVERLAP
 
 
 def _dates_clash(a: Claim, b: Claim) -> bool:
@@ -48,6 +65,8 @@ def _dates_clash(a: Claim, b: Claim) -> bool:
 
 
 def _figures_clash(a: Claim, b: Claim) -> bool:
+    if a.year is not None and b.year is not None and a.year != b.year:
+        return False  # another period: last year's caseload is not this year's
     if a.unit != b.unit or a.grain != b.grain or a.number is None or b.number is None or a.number == b.number:
         return False
     hedged = [c for c in (a, b) if c.approximate]
@@ -77,13 +96,16 @@ def anchors_for(question_keys: set[str], question_years: set[int], claims: list[
     ]
 
 
-def find_conflicts(anchors: list[Claim], pool: list[Claim], is_primary=lambda c: False) -> list[Conflict]:
+def find_conflicts(anchors: list[Claim], pool: list[Claim], is_primary=lambda c: False, authority_of=lambda c: None) -> list[Conflict]:
     """The disagreements of `anchors` (claims the answer is about) with `pool` (every claim retrieved).
 
     Each conflict groups the clashing claims by value; the group holding a primary source comes
     first, then groups in the order their first claim appears in the pool. Claims of the same value as
     a side join it; a claim that clashes with nothing is left out even when it shares the key (a
-    coarser date agrees with every side).
+    coarser date agrees with every side). Claims are paired only within one authority (`authority_of(claim)`,
+    its document's: another council's inspection in the same month is another event). Documents whose
+    authority was not found (None) are paired with each other only, never with a named one: a corpus that
+    names no council is compared as it always was.
     """
     conflicts: list[Conflict] = []
     order = {id(c): i for i, c in enumerate(pool)}
@@ -95,13 +117,14 @@ def find_conflicts(anchors: list[Claim], pool: list[Claim], is_primary=lambda c:
     for a in anchors:
         if ident(a) in used:
             continue
-        partners = [b for b in pool if ident(b) not in used and clash(a, b)]
+        own = authority_of(a)
+        partners = [b for b in pool if ident(b) not in used and authority_of(b) == own and clash(a, b)]
         if not partners:
             continue
         members = {ident(a): a, **{ident(b): b for b in partners}}
         values = {_value_key(c) for c in members.values()}
         for b in pool:
-            if ident(b) not in members and ident(b) not in used and b.kind == a.kind and b.resolved != "unresolved" \
+            if ident(b) not in members and ident(b) not in used and b.kind == a.kind and authority_of(b) == own and b.resolved != "unresolved" \
                     and _value_key(b) in values and any(same_event(b.about, m.about) for m in members.values()):
                 members[ident(b)] = b
         used.update(members)

@@ -27,9 +27,10 @@ class SearchFilters:
     published_to: dt.date | None = None
     # who is asking: documents they may not see are filtered out like any other, and never named
     access: Access = EVERYTHING
+    authorities: tuple[str, ...] = ()  # only documents about these local authorities (index/ingest/authority.py)
 
     def is_empty(self) -> bool:
-        return self.access.everything and not (self.doc_ids or self.kinds or self.published_from or self.published_to)
+        return self.access.everything and not (self.doc_ids or self.kinds or self.published_from or self.published_to or self.authorities)
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,16 @@ def allowed_passages(index: InspectionIndex, filters: SearchFilters) -> np.ndarr
     absent = [k for k in filters.kinds if k not in held]
     if absent:
         raise UnknownDocument(f"no documents of kind {', '.join(map(repr, absent))}; the corpus holds: {', '.join(sorted(held))}")
+    wanted = set()
+    if filters.authorities:
+        # matched without regard to case ("wakefield"); an authority the corpus does not hold is named, as a kind is
+        held_authorities = {a.casefold(): a for d in index.documents if (a := index.documents.metadata(d).authority)}
+        missing = [a for a in filters.authorities if a.casefold() not in held_authorities]
+        if missing:
+            raise UnknownDocument(
+                f"no documents about authority {', '.join(map(repr, missing))}; the corpus holds: {', '.join(sorted(held_authorities.values())) or 'none'}"
+            )
+        wanted = {held_authorities[a.casefold()] for a in filters.authorities}
 
     def keep(doc_id: str) -> bool:
         doc = index.documents.metadata(doc_id)  # no text decoded: every document is looked at
@@ -61,6 +72,8 @@ def allowed_passages(index: InspectionIndex, filters: SearchFilters) -> np.ndarr
         if filters.doc_ids and doc_id not in filters.doc_ids:
             return False
         if filters.kinds and doc.kind not in filters.kinds:
+            return False
+        if wanted and doc.authority not in wanted:
             return False
         # an undated document cannot be shown to fall inside a date range
         if (filters.published_from or filters.published_to) and doc.published is None:

@@ -55,19 +55,25 @@ def _one_per_document(claims: list[Claim], own_doc: str) -> list[Claim]:
 
 
 def build_timeline(index: InspectionIndex, claims: list[Claim], among: list[Claim]) -> list[TimelineEntry]:
-    """An entry per distinct (event, date) of `claims`, compared with every claim of `among`; oldest first."""
+    """An entry per distinct (authority, event, date) of `claims`, compared with the claims of `among` about the same
+    authority (another council's inspection is another event); oldest first."""
     primary = lambda c: index.is_primary(c.doc_id)  # noqa: E731
+    authority = lambda c: index.documents.metadata(c.doc_id).authority  # noqa: E731
     events = [c for c in claims if is_event(c)]
-    others = [c for c in among if is_event(c)]
+    others: dict[str | None, list[Claim]] = {}
+    for c in among:
+        if is_event(c):
+            others.setdefault(authority(c), []).append(c)
     groups: dict[tuple, list[Claim]] = {}
     for c in events:
-        groups.setdefault((c.about, c.year, c.month_lo, c.month_hi, c.day_lo, c.day_hi), []).append(c)
+        groups.setdefault((authority(c), c.about, c.year, c.month_lo, c.month_hi, c.day_lo, c.day_hi), []).append(c)
     entries = []
     for group in groups.values():
         group.sort(key=lambda c: (not primary(c), c.doc_id, c.start))
         head = group[0]
+        same = others.get(authority(head), [])  # documents with no authority found only with each other
         # other documents only, one sentence each: a source agrees or disagrees once
-        agree = _one_per_document([c for c in group[1:] + [c for c in others if _compatible(head, c)]], head.doc_id)
-        disagree = _one_per_document([c for c in others if clash(head, c)], head.doc_id)
+        agree = _one_per_document([c for c in group[1:] + [c for c in same if _compatible(head, c)]], head.doc_id)
+        disagree = _one_per_document([c for c in same if clash(head, c)], head.doc_id)
         entries.append(TimelineEntry(head, tuple(agree), tuple(disagree)))
     return sorted(entries, key=lambda e: (sort_date(e.claim), e.claim.month_hi or 12, e.claim.about))

@@ -29,7 +29,7 @@ from index.english import MONTH_NUMBERS
 from index.english import NUMBER_WORDS as ENGLISH_NUMBER_WORDS
 
 # Raised whenever the extraction rules change what they extract: an index built with other rules is out of date.
-RULES_VERSION = 2
+RULES_VERSION = 3  # 3: figures keyed by the words of their clause, with a period, and bare figures ("is 21")
 
 MONTHS = dict(MONTH_NUMBERS)
 MONTHS.update({m[:3]: i for m, i in list(MONTHS.items())} | {"sept": 9})
@@ -110,6 +110,18 @@ _FIGURE_RE = re.compile(
     + r")\b(?:-| )(?=[a-z'‘’\"“”])(?P<unit>))",
     re.I,
 )
+# a figure closing its clause after a verb or "to": "The average caseload of personal advisers is 21."
+_BARE_FIGURE = re.compile(
+    r"\b(?:is|was|were|are|at|to|of|reached|totall?ed|stands? at|stood at)\s+(?:about\s+|around\s+)?"
+    r"(?P<n>(?<![\d£$.,/:-])(?:\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?))(?=\s*(?:[.,;:)]|$|\s(?:and|but|which|this|last|in|on)\b))",
+    re.I,
+)
+# the words of a figure's clause that name its measure: not these, nor a name in capitals inside the clause
+_MEASURE_STOP = STOPWORDS | frozenset(
+    "now said says say according council councils local authority authority's inspectors inspector found find report letter published "
+    "week its own us also still just make makes made up are has have had".split()
+)
+_CLAUSE_END = re.compile(r"[.;:!?,()\u201c\u201d\"]|\s(?:and|but|which|while|whereas|according|said|says)\s", re.I)
 _LABEL_BEFORE = re.compile(r"\b(?:section|sections|regulation|paragraph|page|chapter|part|schedule|article|level|stage|year|tier|step|room|no\.?|number)\s*$", re.I)
 _PHONE_LIKE = re.compile(r"\d[\d ]{6,}\d")
 _TIME_UNITS = {"day", "week", "month", "year", "hour", "minute"}
@@ -321,7 +333,41 @@ def _figure_claims(sentence: str, base: int, taken: list[tuple[int, int]]) -> li
             number=number, unit=unit, grain=grain, approximate=bool(_APPROX.search(sentence[: m.start()])),
         ))
         taken.append((m.start(), end))
+    for m in _BARE_FIGURE.finditer(sentence):
+        if any(a < m.end("n") and m.start("n") < b for a, b in taken + phones):
+            continue
+        found.append(dict(
+            value_start=base + m.start("n"), value_end=base + m.end("n"), kind="figure", number=float(m["n"].replace(",", "")),
+            unit="", grain="count", approximate=bool(re.search(r"\b(?:about|around)\s+$", sentence[m.start() : m.start("n")], re.I)),
+        ))
+        taken.append((m.start("n"), m.end("n")))
     return found
+
+
+def measure_key(sentence: str, lo: int, hi: int, number_end: int, money: bool = False) -> str:
+    """What a figure at sentence[lo:hi] measures: the content words of its clause, in order ("average caseload
+    personal advisers" for "The average caseload of personal advisers is 21."; "children care" for "486 children in
+    care"). Names in capitals inside the clause, numbers and reporting words ("said", "according") are left out, so a
+    letter and a news report stating the same measure get the same key whoever they name as saying it. A sum is
+    keyed by what it is for, the words after it (an "extra" and an "additional" £4m "into children's services")."""
+    before = sentence[:lo]
+    cut = [m.end() for m in _CLAUSE_END.finditer(before)]
+    begin = cut[-1] if cut else 0
+    stop = _CLAUSE_END.search(sentence, number_end)
+    end = stop.start() if stop else len(sentence)
+    spans = ((number_end, end),) if money else ((begin, lo), (number_end, end))
+    words = []
+    for a, b in spans:
+        for w in _WORD.finditer(sentence, a, b):
+            word = w.group()
+            initial = not sentence[: w.start()].strip()
+            following = sentence[w.end() : w.end() + 2]
+            if word[0].isupper() and (not initial or following[:1] == " " and following[1:2].isupper()):
+                continue  # Brackenridge, Ofsted, "Northmoor County Council": who, not what
+            low = word.lower().replace("\u2019", "'")
+            if low not in _MEASURE_STOP and low not in MONTHS and low not in NUMBER_WORDS and len(low) > 1:
+                words.append(low)
+    return " ".join(dict.fromkeys(words))
 
 
 def date_label(year: int | None, month_lo: int | None, month_hi: int | None, day_lo: int | None, day_hi: int | None, inferred: bool = False) -> str:
@@ -347,9 +393,12 @@ def value_shown(kind: str, resolved: str, approximate: bool, words: str, year: i
 
 
 def sentence_claims(sentence_id: int, doc_id: str, start: int, text: str, ref: tuple[int, int, str] | None) -> list[Claim]:
-    """Every date and figure `text` (a sentence starting at document offset `start`) states."""
+    """Every date and figure `text` (a sentence starting at document offset `start`) states. A figure's `year` is
+    its period: the year the sentence states, else the year of the document's date (`reference_month`), else None."""
     taken: list[tuple[int, int]] = []
     raw = _date_claims(text, start, ref, taken)
+    stated = [r["year"] for r in raw if r["year"] is not None]
+    period = stated[0] if stated else ref[0] if ref else None
     raw += _figure_claims(text, start, taken)
     # event words used to state a value are not its key ("inadequate" in "judged inadequate" stays usable)
     claims = []
@@ -367,14 +416,16 @@ def sentence_claims(sentence_id: int, doc_id: str, start: int, text: str, ref: t
                 # a duration ("two-week visit", "12-week standard") is about what lasts
                 nxt = [w.lower() for w in _WORD.findall(text[hi:hi + 60]) if w.lower() not in STOPWORDS]
                 about = nxt[0] if nxt else about
-            elif r["grain"] == "count":
-                about = r["unit"]  # a count is about what is counted
-            elif r["grain"] == "percent":
-                about = _after_of(text, hi) or about
+            else:
+                # a count, share or sum is about the measure its clause names ("children in care" is not "children
+                # subject to a child protection plan"), falling back to what is counted
+                # a count's own words after its number ("children" of "486 children in care") are part of what it measures
+                number_end = lo + len(re.match(r"[\d,.]+|\w+", text[lo:hi]).group()) if r["grain"] == "count" else hi
+                about = measure_key(text, lo, hi, number_end, r["grain"] == "money") or (r["unit"] if r["grain"] == "count" else _after_of(text, hi)) or about
             value = value_shown("figure", "stated", r["approximate"], text[lo:hi])
             claims.append(Claim(
                 sentence_id, doc_id, start, start + len(text), "figure", about, value, r["value_start"], r["value_end"],
-                grain=r["grain"], number=r["number"], unit=r["unit"], approximate=r["approximate"],
+                year=period, grain=r["grain"], number=r["number"], unit=r["unit"], approximate=r["approximate"],
             ))
     return claims
 

@@ -56,7 +56,8 @@ from index.errors import IndexCorrupt, IndexNotBuilt, ManifestMismatch  # noqa: 
 from index.ingest.corpus import Document  # noqa: E402
 from index.settings import Settings  # noqa: E402
 
-FORMAT_VERSION = 5  # 3: boilerplate.jsonl and its vectors; 4: texts and offset arrays (records.py); 5: claims as columns (claim_table.py)
+FORMAT_VERSION = 6  # 3: boilerplate.jsonl and its vectors; 4: texts and offset arrays (records.py); 5: claims as columns (claim_table.py);
+# 6: each document's authority and how it was found (index/ingest/authority.py), figure claims with a period
 _REBUILD = "run 'inspectqa index build' to rebuild it"
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import yaml
 
+from index.ingest.authority import find_authority
 from index.ingest.clean import CleaningRules, clean_text, removed_text
 from index.errors import CorpusError, UnsupportedDocument
 from index.ingest.extract import ExtractedDocument, extract_text
@@ -23,6 +24,7 @@ KIND_PATTERN = r"^[a-z0-9][a-z0-9-]{0,49}$"
 _KIND = re.compile(KIND_PATTERN)
 # read through index.ingest.extract; .txt captures keep their own reading below, so their cleaning stays as it was
 EXTRACTED_SUFFIXES = (".pdf", ".html", ".htm", ".docx", ".md")
+_AUTHORITY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 '’.&-]{0,99}$")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,99}$")
 # a group name as keys, SSO headers and documents.yaml spell it
 GROUP = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$")
@@ -56,6 +58,8 @@ class Document:
     boilerplate: tuple[str, ...] = ()  # what cleaning removed (menus, adverts, teasers); never cited
     access: tuple[str, ...] = ()  # groups that may see it; () means everyone allowed on the service
     url: str | None = None  # where the document was published (http or https), shown as "Original"
+    authority: str | None = None  # the local authority it is about (index/ingest/authority.py); None when not found
+    authority_source: str = ""  # how: documents.yaml | addressee | council-mention | services-mention | not-found
 
     @property
     def content_hash(self) -> str:
@@ -73,6 +77,8 @@ class Document:
             "published": self.published_iso,
             "kind": self.kind,
             "source_file": self.source_file,
+            "authority": self.authority,
+            "authority_source": self.authority_source,
         }
         if self.access:  # only when restricted, so the hash of an open corpus stays what it was
             meta["access"] = list(self.access)
@@ -89,6 +95,16 @@ def kind_problem(kind) -> str | None:
         f"kind {kind!r} is not a lower-case slug of letters, digits and hyphens (up to 50 characters), "
         f"e.g. {', '.join(KINDS)} or minutes"
     )
+
+
+def check_authority(value) -> str | None:
+    """A documents.yaml / `corpus add --authority` value: a council's name (letters, spaces, - ' . &), or None;
+    ValueError says what is wrong."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if not isinstance(value, str) or not _AUTHORITY.match(value.strip()):
+        raise ValueError(f"authority must be a council's name (letters, digits, spaces, - ' . &; up to 100 characters), not {str(value)[:80]!r}")
+    return " ".join(value.split())
 
 
 def _parse_date(value, where: str) -> dt.date | None:
@@ -163,6 +179,11 @@ def document_from_entry(
         boilerplate = removed_text(raw, rules)
     if not text.strip():
         raise CorpusError(f"{where}: no text is left after cleaning {source.name}; check its cleaning rules")
+    try:
+        authority = check_authority(entry.get("authority"))
+    except ValueError as exc:
+        raise CorpusError(f"{where}: {exc}") from None
+    authority, authority_source = (authority, "documents.yaml") if authority else find_authority(text)
     return Document(
         doc_id=doc_id,
         title=str(entry["title"]),
@@ -175,6 +196,8 @@ def document_from_entry(
         boilerplate=tuple(boilerplate),
         access=access,
         url=url,
+        authority=authority,
+        authority_source=authority_source,
     )
 
 

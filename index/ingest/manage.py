@@ -23,7 +23,7 @@ from typing import Callable
 import yaml
 
 from index.errors import CorpusConflict, CorpusError, DocumentNotFound, UnsupportedDocument
-from index.ingest.corpus import GROUP, METADATA_FILE, Document, check_url, document_from_entry, is_slug, kind_problem, load_corpus, read_entries
+from index.ingest.corpus import GROUP, METADATA_FILE, Document, check_authority, check_url, document_from_entry, is_slug, kind_problem, load_corpus, read_entries
 from index.ingest.extract import SUPPORTED_SUFFIXES, ExtractedDocument, extract_text_isolated
 from index.ingest import journal
 from index.ingest.lock import corpus_lock
@@ -57,6 +57,7 @@ class Overrides:
     doc_id: str | None = None
     access: tuple[str, ...] = ()  # groups that may see the document; () for everyone
     url: str | None = None  # where it was published; checked by index.ingest.corpus.check_url
+    authority: str | None = None  # the local authority it is about; None: found from its text (index/ingest/authority.py)
 
     def problems(self) -> list[str]:
         """What is wrong with these overrides, checked before any file is read or written."""
@@ -74,10 +75,11 @@ class Overrides:
         bad = [g for g in self.access if not GROUP.match(g)]
         if bad:
             out.append(f"access group(s) {', '.join(map(repr, bad))} must be 1-64 letters, digits or - _ . @")
-        try:
-            check_url(self.url)
-        except ValueError as exc:
-            out.append(str(exc))
+        for check, value in ((check_url, self.url), (check_authority, self.authority)):
+            try:
+                check(value)
+            except ValueError as exc:
+                out.append(str(exc))
         return out
 
 
@@ -171,6 +173,8 @@ def plan_additions(
             entry["access"] = list(overrides.access)
         if overrides.url:
             entry["url"] = overrides.url
+        if overrides.authority:
+            entry["authority"] = check_authority(overrides.authority)
         taken_ids.add(doc_id)
         taken_files.add(file_name)
         seen_hashes[digest] = doc_id

@@ -4,6 +4,7 @@ the text citations point into, and the file as it was published (a PDF opens at 
 from __future__ import annotations
 
 import mimetypes
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +16,7 @@ from index.errors import CorpusError, DocumentNotFound
 from index.ingest.corpus import read_entries
 from service.audit import note
 from service.deps import Answerer, CallerAccess, State
-from service.schemas import DocumentOut, DocumentSummary, ErrorResponse
+from service.schemas import DocumentFacets, DocumentOut, DocumentSummary, ErrorResponse, FacetCount
 
 router = APIRouter(tags=["documents"])
 
@@ -29,6 +30,8 @@ def _summary(doc, passage_count: int) -> dict:
         "published": doc.published_iso,
         "passage_count": passage_count,
         "url": doc.url,
+        "authority": doc.authority,
+        "authority_source": doc.authority_source or None,
     }
 
 
@@ -41,6 +44,21 @@ def list_documents(answerer: Answerer, access: CallerAccess, request: Request) -
     counts = np.bincount(answerer.index.passage_doc_numbers, minlength=len(documents.doc_ids))
     described = ((n, documents.metadata(doc_id)) for n, doc_id in enumerate(documents.doc_ids) if doc_id in documents)
     return [DocumentSummary(**_summary(d, int(counts[n]))) for n, d in described if access.may_see(d)]
+
+
+@router.get("/documents/facets", response_model=DocumentFacets)
+def document_facets(answerer: Answerer, access: CallerAccess, request: Request) -> DocumentFacets:
+    """How many documents the caller may see per local authority and per kind: what the authority and kind filters
+    of /ask, /search and /timeline can take."""
+    note(request, build_id=answerer.index.path.name)
+    documents = answerer.index.documents
+    seen = [d for d in (documents.metadata(doc_id) for doc_id in documents) if access.may_see(d)]
+
+    def counts(values) -> list[FacetCount]:
+        tally = Counter(values)
+        return [FacetCount(value=v, count=n) for v, n in sorted(tally.items(), key=lambda vn: (-vn[1], vn[0] or ""))]
+
+    return DocumentFacets(authority=counts(d.authority for d in seen), kind=counts(d.kind for d in seen))
 
 
 @router.get("/documents/{doc_id}", response_model=DocumentOut, responses={404: {"model": ErrorResponse}})

@@ -30,6 +30,7 @@ def _source(index, claim) -> TimelineSource:
     return TimelineSource(
         doc_id=claim.doc_id, title=doc.title, kind=doc.kind, published=doc.published_iso, value=claim.value,
         start=claim.start, end=claim.end, text=doc.text[claim.start : claim.end], primary=index.is_primary(claim.doc_id),
+        authority=doc.authority,
     )
 
 
@@ -43,12 +44,13 @@ def timeline(
     kind: Annotated[list[Kind], Query(description="Only documents of these kinds.")] = [],  # noqa: B006
     published_from: Annotated[dt.date | None, Query(description="Only documents published on or after this date.")] = None,
     published_to: Annotated[dt.date | None, Query(description="Only documents published on or before this date.")] = None,
+    authority: Annotated[list[str], Query(max_length=50, description="Only documents about these local authorities.")] = [],  # noqa: B006
 ):
     """Dated events in the material, oldest first: each with its date, the sentence that gives it (offsets into
     GET /documents/{doc_id} text) and the other sources that agree or disagree. The same filters as /ask;
     only documents the caller may see."""
     try:
-        filters = Filters(doc_id=doc_id, kind=kind, published_from=published_from, published_to=published_to).to_search()
+        filters = Filters(doc_id=doc_id, kind=kind, published_from=published_from, published_to=published_to, authority=authority).to_search()
     except ValidationError as exc:
         return error_response(422, "invalid_request", "; ".join(e["msg"] for e in exc.errors()))
     filters = dataclasses.replace(filters, access=access)
@@ -82,6 +84,7 @@ def timeline(
             citation=_source(index, e.claim),
             agree=[_source(index, c) for c in e.agree],
             disagree=[_source(index, c) for c in e.disagree],
+            authority=index.documents.metadata(e.claim.doc_id).authority,
         )
         for e in entries
     ]

@@ -42,6 +42,7 @@
     filterDocs: $("filter-docs"),
     filterDocsEmpty: $("filter-docs-empty"),
     filterKinds: $("filter-kinds"),
+    filterAuthorities: $("filter-authorities"),
     from: $("published-from"),
     to: $("published-to"),
     resetFilters: $("reset-filters"),
@@ -260,6 +261,7 @@
   // "Ofsted · 2019-11-01 · page 3": what a member of staff needs to find the source again
   function sourceFacts(c) {
     const facts = [];
+    if (c.authority) facts.push(el("span", { class: "authority" }, c.authority));
     if (c.publisher) facts.push(el("span", { class: "publisher" }, c.publisher));
     if (c.kind) facts.push(el("span", { class: "kind" }, c.kind));
     facts.push(el("span", { class: "date" }, dateText(c.published)));
@@ -292,6 +294,7 @@
     const parts = [];
     if (filters.doc_id && filters.doc_id.length) parts.push(`documents: ${filters.doc_id.length}`);
     if (filters.kind && filters.kind.length) parts.push(`kinds: ${filters.kind.join(", ")}`);
+    if (filters.authority && filters.authority.length) parts.push(`authorities: ${filters.authority.join(", ")}`);
     if (filters.published_from) parts.push(`from ${filters.published_from}`);
     if (filters.published_to) parts.push(`to ${filters.published_to}`);
     return parts.length ? `Searched only ${parts.join("; ")}` : null;
@@ -570,6 +573,7 @@
     if (question) params.set("q", question);
     for (const d of (filters && filters.doc_id) || []) params.append("doc_id", d);
     for (const k of (filters && filters.kind) || []) params.append("kind", k);
+    for (const a of (filters && filters.authority) || []) params.append("authority", a);
     if (filters && filters.published_from) params.set("published_from", filters.published_from);
     if (filters && filters.published_to) params.set("published_to", filters.published_to);
     let reply;
@@ -584,8 +588,28 @@
       ui.docText.replaceChildren(el("p", { class: "muted" }, "No dated events found."));
       return;
     }
-    const list = el("ol", { class: "timeline", id: "timeline" });
+    // several local authorities: one list per authority, each under its name (a council's events never mix with another's)
+    const groups = new Map();
     for (const e of reply.events) {
+      const key = e.authority || "Authority not known";
+      if (!groups.has(key)) groups.set(key, []);
+      groups.get(key).push(e);
+    }
+    if (groups.size > 1) {
+      const sections = [];
+      for (const [name, events] of groups) {
+        sections.push(el("section", { class: "tl-authority" }, el("h3", {}, name), timelineList(events, null)));
+      }
+      ui.docText.replaceChildren(el("div", { id: "timeline" }, ...sections));
+    } else {
+      ui.docText.replaceChildren(timelineList(reply.events, "timeline"));
+    }
+    ui.panel.scrollTop = 0;
+  }
+
+  function timelineList(events, id) {
+    const list = el("ol", id ? { class: "timeline", id } : { class: "timeline" });
+    for (const e of events) {
       const sources = el("ul", { class: "tl-sources" }, timelineSource(e.citation, "timeline"));
       for (const a of e.agree) sources.append(timelineSource(a, "agrees"));
       const item = el("li", { class: e.disagree.length ? "tl-event disputed" : "tl-event" },
@@ -599,8 +623,7 @@
       }
       list.append(item);
     }
-    ui.docText.replaceChildren(list);
-    ui.panel.scrollTop = 0;
+    return list;
   }
 
   // sentences on the question's subject that do not answer it: quoted apart from any answer, each with its source
@@ -969,6 +992,17 @@
       );
       if (!kinds.includes(d.kind)) kinds.push(d.kind);
     }
+    const authorities = new Map();
+    for (const d of docs) if (d.authority) authorities.set(d.authority, (authorities.get(d.authority) || 0) + 1);
+    if (authorities.size) ui.filterAuthorities.hidden = false;
+    for (const [name, count] of [...authorities].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))) {
+      const id = `authority-${name.replace(/[^A-Za-z0-9-]/g, "-")}`;
+      ui.filterAuthorities.append(
+        el("div", { class: "check" },
+          el("input", { type: "checkbox", id, name: "authority", value: name }),
+          el("label", { for: id }, name, " ", el("span", { class: "muted small" }, `(${count})`))),
+      );
+    }
     for (const kind of kinds.sort()) {
       const id = `kind-${kind}`;
       ui.filterKinds.append(
@@ -986,6 +1020,8 @@
     const kinds = checked("kind");
     if (docIds.length) filters.doc_id = docIds;
     if (kinds.length) filters.kind = kinds;
+    const authorities = checked("authority");
+    if (authorities.length) filters.authority = authorities;
     if (ui.from.value) filters.published_from = ui.from.value;
     if (ui.to.value) filters.published_to = ui.to.value;
     return Object.keys(filters).length ? filters : null;
@@ -1089,7 +1125,7 @@
   document.addEventListener("keydown", (event) => {
     if (event.key === "Escape" && !ui.panel.hidden) closeDocument();
   });
-  for (const input of [ui.filterDocs, ui.filterKinds, ui.from, ui.to]) input.addEventListener("change", updateFilterSummary);
+  for (const input of [ui.filterDocs, ui.filterKinds, ui.filterAuthorities, ui.from, ui.to]) input.addEventListener("change", updateFilterSummary);
   ui.resetFilters.addEventListener("click", () => {
     for (const box of ui.filters.querySelectorAll("input[type=checkbox]")) box.checked = false;
     ui.from.value = "";
