@@ -1,4 +1,4 @@
-"""Several councils in one corpus (issue 27): the seed corpus (Wakefield) beside synthetic documents about two
+"""Several councils in one corpus (issue 27): the seed corpus (Wakefield) beside synthetic documents about three
 fictional councils (eval/fixtures/councils), served by a real app over a real index."""
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ def test_documents_carry_their_authority_and_the_facet_counts_them(councils):
     assert docs["brackenridge-ofsted-monitoring-2019-12"]["authority_source"] == "addressee"
     assert docs["ofsted-monitoring-letter-2019-11"]["authority"] == "Wakefield"
     facets = councils.get("/documents/facets").json()
-    assert facets["authority"] == [{"value": "Wakefield", "count": 5}, {"value": "Brackenridge", "count": 3}, {"value": "Northmoor", "count": 2}]
+    assert facets["authority"] == [{"value": "Wakefield", "count": 5}, {"value": "Brackenridge", "count": 3}, {"value": "Eastfold", "count": 2}, {"value": "Northmoor", "count": 2}]
 
 
 def test_a_question_naming_one_council_is_not_told_another_councils_date_disagrees(councils):
@@ -84,7 +84,7 @@ def test_the_timeline_per_authority(councils):
     assert events and {e["authority"] for e in events} == {"Northmoor"}
     assert {e["citation"]["doc_id"] for e in events} <= {"northmoor-ofsted-focused-visit-2020-02", "northmoor-advertiser-2020-02"}
     everything = councils.get("/timeline").json()["events"]
-    assert {e["authority"] for e in everything} == {"Wakefield", "Brackenridge", "Northmoor"}
+    assert {e["authority"] for e in everything} == {"Wakefield", "Brackenridge", "Northmoor", "Eastfold"}
     # no event is disagreed with by another council's source
     for e in everything:
         assert all(s["authority"] == e["authority"] for s in e["agree"] + e["disagree"])
@@ -106,11 +106,11 @@ def test_the_chat_page_filters_by_authority_shows_it_on_cards_and_groups_the_tim
         page.locator("#filters summary").click()
         page.locator("#filter-authorities label").first.wait_for()
         labels = page.locator("#filter-authorities label").all_inner_texts()
-        assert labels == ["Wakefield (5)", "Brackenridge (3)", "Northmoor (2)"]
+        assert labels == ["Wakefield (5)", "Brackenridge (3)", "Eastfold (2)", "Northmoor (2)"]
         # the whole timeline: one section per council, each under its name
         page.locator("#show-timeline").click()
         page.locator("#timeline .tl-authority").first.wait_for()
-        assert sorted(page.locator("#timeline .tl-authority h3").all_inner_texts()) == ["Brackenridge", "Northmoor", "Wakefield"]
+        assert sorted(page.locator("#timeline .tl-authority h3").all_inner_texts()) == ["Brackenridge", "Eastfold", "Northmoor", "Wakefield"]
         # asked with Northmoor ticked: every card names Northmoor
         page.locator("#filter-authorities label", has_text="Northmoor").click()
         page.locator("#question").fill("What is the average caseload of personal advisers?")
