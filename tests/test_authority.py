@@ -40,8 +40,9 @@ def test_a_report_is_about_the_council_it_names_most_and_a_page_naming_none_abou
 def test_every_seed_and_fixture_document_gets_its_council_and_documents_yaml_overrides_it(tmp_path):
     corpus = assemble(tmp_path / "corpus")
     found = {d.doc_id: (d.authority, d.authority_source) for d in load_corpus(corpus)}
-    assert {a for a, _ in found.values()} == {"Wakefield", "Brackenridge", "Northmoor"}
+    assert {a for a, _ in found.values()} == {"Wakefield", "Brackenridge", "Northmoor", "Eastfold"}
     assert found["brackenridge-ofsted-monitoring-2019-12"] == ("Brackenridge", "addressee")
+    assert found["eastfold-ofsted-monitoring-2020-03"][0] == "Eastfold"
     assert found["brackenridge-gazette-2019-12"] == ("Brackenridge", "council-mention")
     assert all(a == "Wakefield" for d, (a, _) in found.items() if d.startswith(("ofsted-", "wakefield-", "childrenfirst-", "recruiter-")))
     meta = corpus / "documents.yaml"

@@ -258,13 +258,14 @@
     return null;
   }
 
-  // "Ofsted · 2019-11-01 · page 3": what a member of staff needs to find the source again
+  // "Ofsted · inspection-letter · 2019-11-01 · Wakefield · p. 3": what a member of staff needs to find the source again
   function sourceFacts(c) {
     const facts = [];
-    if (c.authority) facts.push(el("span", { class: "authority" }, c.authority));
     if (c.publisher) facts.push(el("span", { class: "publisher" }, c.publisher));
     if (c.kind) facts.push(el("span", { class: "kind" }, c.kind));
     facts.push(el("span", { class: "date" }, dateText(c.published)));
+    // after who, what and when: a card is found again by its publisher and date, the council sets it apart
+    if (c.authority) facts.push(el("span", { class: "authority" }, c.authority));
     const page = answerPage(c);
     if (page) facts.push(el("span", { class: "page" }, `p. ${page}`));
     const out = [];
