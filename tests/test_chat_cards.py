@@ -15,8 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from browser_helpers import chromium
-from test_chat_page import DEV_QUESTION, ask, open_page
+from test_chat_page import DEV_QUESTION, ask, browser, open_page, page  # noqa: F401 (browser, page: its fixtures)
 
 pytestmark = pytest.mark.browser
 
@@ -27,20 +26,6 @@ SCREENSHOT = Path(__file__).resolve().parents[1] / "docs" / "screenshot-phone.pn
 UPDATE_SCREENSHOTS = os.environ.get("INSPECTQA_UPDATE_SCREENSHOTS") == "1"
 DECLINED_WITH_SIDES = "When did Ofsted carry out its focused visit to Wakefield children's services in 2018?"
 FURNITURE = re.compile(r"^(Dear\s|Ms\s|Mr\s|Mrs\s)|[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}\s*$", re.M)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as launched:
-        yield launched
-
-
-@pytest.fixture
-def page(browser, live_server):
-    page = open_page(browser, live_server.url)
-    yield page
-    assert page.errors == [], f"script errors on the page: {page.errors}"
-    page.context.close()
 
 
 def _card_numbers(turn) -> list[int]:
